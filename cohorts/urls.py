@@ -1,0 +1,39 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cohorts"
+
+urlpatterns = [
+    path("cohorts/", views.cohort_list, name="cohort_list"),
+    path("cohorts/new/", views.cohort_create, name="cohort_create"),
+    path("cohorts/<slug:slug>/", views.cohort, name="cohort"),
+    path("cohorts/<slug:slug>/edit/", views.cohort_edit, name="cohort_edit"),
+    path("cohorts/<slug:slug>/status/", views.cohort_status, name="cohort_status"),
+    path("cohorts/<slug:slug>/people/", views.people, name="people"),
+    path("cohorts/<slug:slug>/roster/import/", views.roster_import, name="roster_import"),
+    path("cohorts/<slug:slug>/roster.csv", views.roster_export, name="roster_export"),
+    path("cohorts/<slug:slug>/teams/new/", views.team_create, name="team_create"),
+    path("cohorts/<slug:slug>/teams/<int:team_id>/", views.team, name="team"),
+    path("cohorts/<slug:slug>/teams/<int:team_id>/edit/", views.team_edit, name="team_edit"),
+    path("cohorts/<slug:slug>/teams/<int:team_id>/invite/", views.invite, name="invite"),
+    path(
+        "cohorts/<slug:slug>/teams/<int:team_id>/members/<int:membership_id>/",
+        views.membership_edit,
+        name="membership_edit",
+    ),
+    path(
+        "cohorts/<slug:slug>/teams/<int:team_id>/members/<int:membership_id>/remove/",
+        views.membership_remove,
+        name="membership_remove",
+    ),
+    path(
+        "cohorts/<slug:slug>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("agencies/", views.agency_list, name="agency_list"),
+    path("agencies/new/", views.agency_create, name="agency_create"),
+    path("agencies/<int:agency_id>/edit/", views.agency_edit, name="agency_edit"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

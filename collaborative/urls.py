@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cohorts.views import home
+
+from .views import healthz
+
+admin.site.site_header = "Collaborative administration"
+admin.site.site_title = "Collaborative admin"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
+    path("", include("cohorts.urls")),
+]
