@@ -1,5 +1,6 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -234,7 +235,16 @@ def invite(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
         else:
             messages.success(request, f"An invitation was emailed to {invitation.email}.")
             return redirect(team)
-    return render(request, "cohorts/invite.html", {"form": form, "cohort": cohort, "team": team})
+    return render(
+        request,
+        "cohorts/invite.html",
+        {
+            "form": form,
+            "cohort": cohort,
+            "team": team,
+            "valid_days": settings.INVITATION_VALID_DAYS,
+        },
+    )
 
 
 @staff_required
