@@ -14,8 +14,12 @@ class ProfileForm(forms.ModelForm):
 class AcceptInvitationForm(forms.Form):
     """What an invitee fills in to create their account: a name and a password."""
 
-    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    first_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
     password1 = forms.CharField(
         label="Password",
         strip=False,

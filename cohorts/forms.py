@@ -78,7 +78,9 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Membership.Role.choices)
     rank = forms.CharField(
-        label="Rank or title", max_length=100, required=False,
+        label="Rank or title",
+        max_length=100,
+        required=False,
         help_text="For example Chief, Sergeant, Wellness Coordinator.",
     )
 

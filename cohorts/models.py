@@ -80,7 +80,9 @@ class Agency(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), "state", name="agency_name_state_unique"),
             models.CheckConstraint(
-                condition=Q(kind__in=["municipal", "sheriff", "state", "tribal", "campus", "other"]),
+                condition=Q(
+                    kind__in=["municipal", "sheriff", "state", "tribal", "campus", "other"]
+                ),
                 name="agency_kind_valid",
             ),
         ]

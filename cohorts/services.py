@@ -101,7 +101,8 @@ def accept_invitation(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."
         )
     EmailAddress.objects.update_or_create(
-        user=user, email__iexact=user.email,
+        user=user,
+        email__iexact=user.email,
         defaults={"email": user.email, "verified": True, "primary": True},
     )
     if Membership.objects.filter(team__cohort=invitation.team.cohort, user=user).exists():
@@ -170,14 +171,24 @@ def parse_roster(data: bytes | str) -> list[RosterRow]:
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise RosterImportError([(0, "The file is not UTF-8 text. Save it as CSV UTF-8.")]) from exc
+            raise RosterImportError(
+                [(0, "The file is not UTF-8 text. Save it as CSV UTF-8.")]
+            ) from exc
     reader = csv.DictReader(io.StringIO(data))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = REQUIRED_ROSTER_COLUMNS - set(header)
     if missing:
         raise RosterImportError(
-            [(1, "Missing column(s): " + ", ".join(sorted(missing))
-              + ". Expected: " + ", ".join(ROSTER_COLUMNS) + ".")]
+            [
+                (
+                    1,
+                    "Missing column(s): "
+                    + ", ".join(sorted(missing))
+                    + ". Expected: "
+                    + ", ".join(ROSTER_COLUMNS)
+                    + ".",
+                )
+            ]
         )
     reader.fieldnames = header
     valid_states = {code for code, _ in Agency._meta.get_field("state").choices}
@@ -208,7 +219,8 @@ def parse_roster(data: bytes | str) -> list[RosterRow]:
         if role is None:
             problems.append(
                 f"unknown role “{value.get('role', '')}” (use one of: "
-                + ", ".join(Membership.Role.values) + ")"
+                + ", ".join(Membership.Role.values)
+                + ")"
             )
         state = value.get("state", "").upper()
         if state not in valid_states:
@@ -219,7 +231,8 @@ def parse_roster(data: bytes | str) -> list[RosterRow]:
         if kind is None:
             problems.append(
                 f"unknown agency kind “{value.get('agency_kind')}” (use one of: "
-                + ", ".join(Agency.Kind.values) + ")"
+                + ", ".join(Agency.Kind.values)
+                + ")"
             )
         lead_text = value.get("team_lead", "").lower()
         if lead_text not in _TRUE | _FALSE:
@@ -273,7 +286,9 @@ def import_roster(*, cohort: Cohort, data: bytes | str) -> RosterResult:
 def _apply_roster(
     *, cohort: Cohort, rows: list[RosterRow], errors: list, result: RosterResult
 ) -> None:
-    teams = {(t.agency.name.lower(), t.agency.state): t for t in cohort.teams.select_related("agency")}
+    teams = {
+        (t.agency.name.lower(), t.agency.state): t for t in cohort.teams.select_related("agency")
+    }
     team_count = len(teams)
     for row in rows:
         key = (row.agency_name.lower(), row.state)
@@ -283,8 +298,11 @@ def _apply_roster(
             if agency is None:
                 if not row.agency_kind:
                     errors.append(
-                        (row.line, f"{row.agency_name} ({row.state}) is not a known agency; "
-                         "fill agency_kind to create it.")
+                        (
+                            row.line,
+                            f"{row.agency_name} ({row.state}) is not a known agency; "
+                            "fill agency_kind to create it.",
+                        )
                     )
                     continue
                 agency = Agency.objects.create(
@@ -293,8 +311,11 @@ def _apply_roster(
                 result.created_agencies += 1
             if team_count >= cohort.max_teams:
                 errors.append(
-                    (row.line, f"{cohort} is full ({cohort.max_teams} teams); "
-                     f"{row.agency_name} cannot join.")
+                    (
+                        row.line,
+                        f"{cohort} is full ({cohort.max_teams} teams); "
+                        f"{row.agency_name} cannot join.",
+                    )
                 )
                 continue
             team = Team.objects.create(cohort=cohort, agency=agency, name=agency.name)
@@ -304,7 +325,9 @@ def _apply_roster(
         user = User.objects.filter(email__iexact=row.email).first()
         if user is None:
             if not (row.first_name and row.last_name):
-                errors.append((row.line, f"{row.email} is new: first_name and last_name are needed."))
+                errors.append(
+                    (row.line, f"{row.email} is new: first_name and last_name are needed.")
+                )
                 continue
             user = User.objects.create_user(
                 email=row.email, password=None, first_name=row.first_name, last_name=row.last_name

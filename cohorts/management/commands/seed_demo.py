@@ -1,0 +1,36 @@
+import random
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cohorts.demo import DEMO_PASSWORD, PERSONAS, RNG_SEED, DemoContext
+
+# Each module's ``seed(ctx)`` runs in this order; later steps build on what earlier ones made.
+DEMO_STEPS = ["cohorts.demo"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: the osw-2021 (18 teams) and osw-2022 (30 agencies) cohorts, a "
+        "current cohort, the eight topics and the demo sign-ins. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Print only the sign-ins.")
+
+    def handle(self, *args, quiet: bool = False, **options):
+        def log(line: str) -> None:
+            if not quiet:
+                self.stdout.write(f"  {line}")
+
+        ctx = DemoContext(rng=random.Random(RNG_SEED), log=log)
+        with transaction.atomic():
+            for path in DEMO_STEPS:
+                import_module(path).seed(ctx)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
+        width = max(len(p.email) for p in PERSONAS)
+        for persona in PERSONAS:
+            self.stdout.write(f"  {persona.email:<{width}}  {persona.label}")
+        self.stdout.write(f"  Password for every demo account: {DEMO_PASSWORD}")
