@@ -12,4 +12,8 @@ def profile(request):
         form.save()
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    from cohorts.models import CalendarFeed
+
+    feed = CalendarFeed.objects.active().filter(user=request.user, cohort=None).first()
+    feed_url = request.build_absolute_uri(feed.get_absolute_url()) if feed else None
+    return render(request, "accounts/profile.html", {"form": form, "calendar_feed_url": feed_url})

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
 
-from .models import Agency, Cohort, Invitation, Membership, Team, Topic
+from .models import (
+    Agency,
+    Attendance,
+    Cohort,
+    Invitation,
+    Membership,
+    Rsvp,
+    SessionMaterial,
+    Team,
+    Topic,
+    TopicVote,
+)
+from .sessions import SeriesRule, create_series, mark_attendance, rank_topics
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_DOMAIN = "demo.collaborative.example"
@@ -420,9 +433,144 @@ def seed_invitations(ctx: DemoContext) -> None:
     ctx.log(f"Pending invitations: {Invitation.objects.pending().count()}")
 
 
+EXPERTS = [
+    ("Marcus", "Bell", "Financial counsellor who built the budgeting course used by several state "
+     "police academies."),
+    ("Sandra", "Kim", "Retired lieutenant who founded her agency's peer-support team and now "
+     "trains peer supporters nationwide."),
+    ("Tony", "Rivera", "Sports dietitian and strength coach for public-safety agencies on rotating "
+     "shifts."),
+]  # fmt: skip
+
+# Which experts present which topic (by position in TOPICS, 1-based).
+TOPIC_EXPERTS = {1: ["sme"], 2: ["rivera"], 3: ["sme", "kim"], 4: ["sme"], 5: ["kim"],
+                 6: ["bell"], 7: ["bell"], 8: ["kim"]}  # fmt: skip
+
+
+def seed_experts(ctx: DemoContext) -> dict[str, User]:
+    experts = {"sme": ctx.personas["sme"]}
+    for first, last, bio in EXPERTS:
+        experts[last.lower()] = _user(
+            ctx,
+            email=f"{first.lower()}.{last.lower()}@experts.example",
+            first=first,
+            last=last,
+            is_sme=True,
+            bio=bio,
+        )
+    return experts
+
+
+def seed_topic_votes(ctx: DemoContext, cohort: Cohort, rng: random.Random) -> None:
+    """Most members rank four or five topics; what they pick leans on what agencies report
+    needing most (critical incidents, mental health, resilience) without being uniform."""
+    if TopicVote.objects.filter(cohort=cohort).exists():
+        return
+    topics = list(Topic.objects.order_by("position"))
+    weights = [9, 5, 8, 9, 4, 3, 2, 5][: len(topics)] + [3] * max(0, len(topics) - 8)
+    for membership in Membership.objects.filter(team__cohort=cohort).order_by("pk"):
+        if rng.random() < 0.2:
+            continue  # not everyone votes
+        picks: list[Topic] = []
+        pool, pool_weights = topics[:], weights[:]
+        for _ in range(rng.choice([3, 4, 5])):
+            choice = rng.choices(range(len(pool)), weights=pool_weights)[0]
+            picks.append(pool.pop(choice))
+            pool_weights.pop(choice)
+        rank_topics(cohort=cohort, user=membership.user, topic_ids=[t.pk for t in picks])
+
+
+def seed_sessions(ctx: DemoContext, cohort: Cohort, experts: dict[str, User], rng) -> None:
+    if cohort.sessions.exists():
+        return
+    rule = SeriesRule(
+        weekday=1,  # Tuesday
+        ordinal=2,
+        start_time=time(14, 0),
+        end_time=time(15, 30),
+        first_month=cohort.start_date,
+        months=12,
+    )
+    created = create_series(cohort=cohort, rule=rule)
+    now = timezone.now()
+    for session in created:
+        topic = session.topic
+        session.agenda = (
+            f"1. Welcome and check-in (10 min)\n"
+            f"2. {topic.name if topic else 'Presentation'}: presentation and questions (45 min)\n"
+            "3. Agency round-table: what is working, what is stuck (25 min)\n"
+            "4. Action-plan commitments before next month (10 min)"
+        )
+        session.meeting_url = f"https://meet.example.org/{cohort.slug}/session-{session.number}"
+        if session.ends_at < now:
+            session.recording_url = (
+                f"https://video.example.org/{cohort.slug}/session-{session.number}"
+            )
+        session.save()
+        keys = TOPIC_EXPERTS.get(topic.position if topic else 0, ["sme"])
+        session.presenters.set([experts[k] for k in keys])
+        SessionMaterial.objects.create(
+            session=session,
+            title=f"{topic.name if topic else 'Session'} resource list",
+            url=f"https://resources.example.org/osw/{topic.slug if topic else 'general'}",
+            added_by=ctx.personas["staff"],
+        )
+
+
+def seed_rsvps_and_attendance(ctx: DemoContext, cohort: Cohort, rng: random.Random) -> None:
+    """Each person has a steady likelihood of attending; RSVPs follow it, attendance mostly
+    follows the RSVP. Only sessions already held get attendance."""
+    members = list(
+        Membership.objects.filter(team__cohort=cohort).select_related("user").order_by("pk")
+    )
+    propensity = {m.user_id: rng.uniform(0.45, 0.97) for m in members}
+    roster = {m.user_id for m in members}
+    now = timezone.now()
+    for session in cohort.sessions.order_by("number"):
+        if session.rsvps.exists() or session.attendance.exists():
+            continue
+        rsvps, present = [], set()
+        for user_id in sorted(roster):
+            p = propensity[user_id]
+            roll = rng.random()
+            response = (
+                Rsvp.Response.GOING if roll < p
+                else Rsvp.Response.MAYBE if roll < p + 0.1
+                else Rsvp.Response.NOT_GOING if roll < p + 0.2
+                else None
+            )  # fmt: skip
+            if response:
+                rsvps.append(Rsvp(session=session, user_id=user_id, response=response))
+            attends = rng.random() < (0.93 if response == Rsvp.Response.GOING else p * 0.5)
+            if attends:
+                present.add(user_id)
+        Rsvp.objects.bulk_create(rsvps)
+        if session.starts_at <= now:
+            mark_attendance(
+                session=session,
+                present_user_ids=present,
+                marked_by=ctx.personas["staff"],
+                roster_user_ids=roster,
+            )
+
+
+def seed_calendar(ctx: DemoContext) -> None:
+    experts = seed_experts(ctx)
+    for slug, cohort in ctx.cohorts.items():
+        rng = random.Random(f"{RNG_SEED}-{slug}-calendar")
+        seed_topic_votes(ctx, cohort, rng)
+        seed_sessions(ctx, cohort, experts, rng)
+        seed_rsvps_and_attendance(ctx, cohort, rng)
+        ctx.log(
+            f"{slug}: {cohort.sessions.count()} sessions, "
+            f"{Attendance.objects.filter(session__cohort=cohort, present=True).count()} attendances"
+        )
+
+
 def seed(ctx: DemoContext) -> None:
     ctx.password_hash = ctx.password_hash or make_password(DEMO_PASSWORD)
     seed_topics(ctx)
     seed_personas(ctx)
     seed_cohorts(ctx)
     seed_invitations(ctx)
+    seed_calendar(ctx)

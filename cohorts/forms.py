@@ -8,7 +8,7 @@ class CohortForm(forms.ModelForm):
         model = Cohort
         fields = [
             "name", "slug", "program", "description", "start_date", "end_date",
-            "max_teams", "time_zone",
+            "max_teams", "time_zone", "reminder_hours_before", "attendance_goal",
         ]  # fmt: skip
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),

@@ -97,7 +97,9 @@ class CohortQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        return self.filter(teams__memberships__user=user).distinct()
+        # A subquery, not a join: a join would also narrow with_team_counts() to the user's team.
+        mine = Membership.objects.filter(user=user, team__cohort=OuterRef("pk"))
+        return self.filter(Exists(mine))
 
     def with_team_counts(self) -> "CohortQuerySet":
         incomplete = Team.objects.filter(cohort=OuterRef("pk")).lacking_command_staff()
@@ -134,6 +136,16 @@ class Cohort(models.Model):
         default="America/New_York",
         help_text="Monthly sessions are scheduled in this time zone.",
     )
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        "reminder lead time (hours)",
+        default=24,
+        help_text="Members get a reminder email this many hours before each session.",
+    )
+    attendance_goal = models.PositiveSmallIntegerField(
+        "attendance goal (%)",
+        default=75,
+        help_text="Teams whose attendance falls below this share are highlighted.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
@@ -149,6 +161,9 @@ class Cohort(models.Model):
                 name="cohort_status_valid",
             ),
             models.CheckConstraint(condition=Q(max_teams__gte=1), name="cohort_max_teams_positive"),
+            models.CheckConstraint(
+                condition=Q(attendance_goal__lte=100), name="cohort_attendance_goal_percent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,7 +200,7 @@ class Cohort(models.Model):
                 names = ", ".join(missing[:5]) + (" and others" if len(missing) > 5 else "")
                 raise CommandStaffRequired(
                     f"The cohort cannot become active while {len(missing)} "
-                    f"team{'s' if len(missing) != 1 else ''} lack command staff: {names}."
+                    f"{'teams lack' if len(missing) != 1 else 'team lacks'} command staff: {names}."
                 )
         locked.status = status
         locked.save(update_fields=["status"])
@@ -435,3 +450,34 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The calendar's models live in their own module; importing them here registers them.
+from .schedule import (  # noqa: E402
+    Attendance,
+    AttendanceChange,
+    CalendarFeed,
+    ReminderDelivery,
+    Rsvp,
+    Session,
+    SessionMaterial,
+    TopicVote,
+)
+
+__all__ = [
+    "Agency",
+    "Attendance",
+    "AttendanceChange",
+    "CalendarFeed",
+    "Cohort",
+    "CommandStaffRequired",
+    "Invitation",
+    "Membership",
+    "ReminderDelivery",
+    "Rsvp",
+    "Session",
+    "SessionMaterial",
+    "Team",
+    "Topic",
+    "TopicVote",
+]

@@ -54,7 +54,17 @@ def home(request: HttpRequest) -> HttpResponse:
         .with_roster()
         .order_by("-cohort__start_date")
     )
-    return render(request, "cohorts/home_member.html", {"memberships": memberships, "teams": teams})
+    from .session_views import next_session_for
+
+    return render(
+        request,
+        "cohorts/home_member.html",
+        {
+            "memberships": memberships,
+            "teams": teams,
+            "next_session": next_session_for(request.user),
+        },
+    )
 
 
 @login_required
@@ -76,7 +86,7 @@ def cohort(request: HttpRequest, slug: str) -> HttpResponse:
     )
     incomplete_count = cohort.incomplete_teams().count()
     pending = (
-        Invitation.objects.pending().filter(team__cohort=cohort).select_related("team")
+        Invitation.objects.pending().filter(team__cohort=cohort).select_related("team__cohort")
         if request.user.is_staff
         else Invitation.objects.none()
     )
@@ -104,7 +114,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
     memberships = (
         Membership.objects.for_cohort(cohort)
-        .select_related("user", "team__agency")
+        .select_related("user", "team__cohort", "team__agency")
         .order_by("user__last_name", "user__first_name", "pk")
     )
     query = request.GET.get("q", "").strip()

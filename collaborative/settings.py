@@ -252,3 +252,5 @@ LOGGING = {
 }
 
 INVITATION_VALID_DAYS = 14
+# Session materials: uploads larger than this are refused.
+MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))
