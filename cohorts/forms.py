@@ -62,7 +62,8 @@ class TeamForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.instance.pk and not self.cohort.has_room_for_team():
             raise forms.ValidationError(
-                f"{self.cohort} already has its maximum of {self.cohort.max_teams} teams."
+                f"{self.cohort} already has its maximum of {self.cohort.max_teams} "
+                f"team{'s' if self.cohort.max_teams != 1 else ''}."
             )
         if not cleaned.get("name") and cleaned.get("agency"):
             cleaned["name"] = cleaned["agency"].name

@@ -313,7 +313,8 @@ def _apply_roster(
                 errors.append(
                     (
                         row.line,
-                        f"{cohort} is full ({cohort.max_teams} teams); "
+                        f"{cohort} is full ({cohort.max_teams} "
+                        f"team{'s' if cohort.max_teams != 1 else ''}); "
                         f"{row.agency_name} cannot join.",
                     )
                 )
