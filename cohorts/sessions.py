@@ -89,7 +89,7 @@ def create_series(
     if outside:
         listed = ", ".join(f"{d:%B %-d, %Y}" for d in outside[:3])
         raise ValidationError(
-            f"{len(outside)} date{'s' if len(outside) != 1 else ''} fall outside the cohort's "
+            f"{len(outside)} {'dates fall' if len(outside) != 1 else 'date falls'} outside the cohort's "
             f"dates ({cohort.start_date:%B %-d, %Y} to {cohort.end_date:%B %-d, %Y}): {listed}."
         )
     taken = {
@@ -132,7 +132,8 @@ def update_session(*, session: Session, changed: set[str], presenters=None) -> S
     session.save()
     if presenters is not None:
         session.presenters.set(presenters)
-    if changed & CALENDAR_FIELDS:
+    # Presenters are named in the event's description, so changing them updates calendars too.
+    if changed & (CALENDAR_FIELDS | {"presenters"}):
         session.touch_calendar()
     return session
 
@@ -262,16 +263,13 @@ def import_attendance(*, session: Session, data: bytes | str, marked_by: User) -
             ) from exc
     lines = data.splitlines()
     # Some tools put a meeting summary above the participant table: find the header row.
+    # Zoom's summary has a "User Email" column too (the host's), so a header row that also
+    # names the participant wins over one that does not.
+    rows = [[c.strip().lower() for c in next(csv.reader([line]), [])] for line in lines[:20]]
+    candidates = [i for i, cells in enumerate(rows) if any(h in cells for h in EMAIL_HEADERS)]
     start = next(
-        (
-            i
-            for i, line in enumerate(lines[:20])
-            if any(
-                h in [c.strip().lower() for c in next(csv.reader([line]), [])]
-                for h in EMAIL_HEADERS
-            )
-        ),
-        None,
+        (i for i in candidates if any("name" in c for c in rows[i])),
+        candidates[0] if candidates else None,
     )
     if start is None:
         raise AttendanceImportError(

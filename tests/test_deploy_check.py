@@ -78,3 +78,11 @@ def test_startup_refuses_production_with_an_empty_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_it_warns_when_production_would_fall_back_to_sqlite_and_memory():
+    result = deploy_check(production_env(DATABASE_URL=None, REDIS_URL=None))
+
+    assert result.returncode != 0
+    assert "collaborative.W001" in result.stderr + result.stdout
+    assert "collaborative.W002" in result.stderr + result.stdout
