@@ -15,4 +15,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("", include("cohorts.urls")),
+    path("", include("surveys.urls")),
 ]

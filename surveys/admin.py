@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Option, Question, Survey
+from .models import Option, Question, Response, Survey, Wave
 
 
 class QuestionInline(admin.TabularInline):
@@ -26,3 +26,35 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = ["code", "survey", "kind", "required", "position"]
     list_filter = ["survey", "kind"]
     inlines = [OptionInline]
+
+
+@admin.register(Wave)
+class WaveAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "survey", "opens_at", "closes_at", "anonymity"]
+    list_filter = ["cohort", "survey", "anonymity"]
+    date_hierarchy = "opens_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        # What respondents agreed to must not change once the wave has opened.
+        if obj is not None and obj.is_locked():
+            return ["survey", "cohort", "anonymity", "opens_at"]
+        return []
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["pk", "wave", "status", "submitted_on", "role", "agency_kind"]
+    list_filter = ["wave", "status"]
+    # Staff read responses in reports; nobody edits them, and anonymous ones name nobody.
+    readonly_fields = [
+        "wave",
+        "invitation",
+        "user",
+        "status",
+        "submitted_on",
+        "role",
+        "agency_kind",
+    ]
+
+    def has_add_permission(self, request):
+        return False

@@ -60,6 +60,11 @@ INVENTORY = {
     "agencies/new/": LOGIN,
     "agencies/<int:agency_id>/edit/": LOGIN,
     "invitations/<str:token>/": NOT_FOUND,  # the token is the credential: new people have none
+    "cohorts/<slug:slug>/surveys/": LOGIN,
+    "cohorts/<slug:slug>/surveys/<int:wave_id>/": LOGIN,
+    "cohorts/<slug:slug>/surveys/<int:wave_id>/thanks/": LOGIN,
+    "cohorts/<slug:slug>/surveys/<int:wave_id>/report/": LOGIN,
+    "cohorts/<slug:slug>/outcomes/": LOGIN,
     # allauth pages a signed-out person needs (every other allauth route defaults to LOGIN).
     "accounts/login/": PUBLIC,
     "accounts/logout/": PUBLIC,
