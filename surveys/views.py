@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cohorts.access import access_cohort, staff_required
 from cohorts.models import Cohort
 
-from . import services
+from . import exports, services
 from .forms import ResponseForm, initial_from
 from .models import Response, Wave, WaveInvitation
 from .reports import outcome_indicators, question_summary, response_rate
@@ -103,6 +103,39 @@ def wave_report(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
             "summaries": question_summary(wave),
         },
     )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_required
+def wave_export(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    """Submitted answers in long format (CSV, streamed), the codebook (CSV), or both (XLSX)."""
+    import csv
+
+    cohort = get_object_or_404(Cohort, slug=slug)
+    wave = get_object_or_404(Wave.objects.select_related("survey"), cohort=cohort, pk=wave_id)
+    kind = request.GET.get("format", "csv")
+    stem = f"{cohort.slug}-wave-{wave.pk}"
+    if kind == "xlsx":
+        response = HttpResponse(
+            exports.workbook(wave),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    rows = exports.codebook_rows(wave) if kind == "codebook" else exports.answer_rows(wave)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    suffix = "-codebook" if kind == "codebook" else "-answers"
+    response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
+    return response
 
 
 @staff_required

@@ -64,6 +64,7 @@ INVENTORY = {
     "cohorts/<slug:slug>/surveys/<int:wave_id>/": LOGIN,
     "cohorts/<slug:slug>/surveys/<int:wave_id>/thanks/": LOGIN,
     "cohorts/<slug:slug>/surveys/<int:wave_id>/report/": LOGIN,
+    "cohorts/<slug:slug>/surveys/<int:wave_id>/export/": LOGIN,
     "cohorts/<slug:slug>/outcomes/": LOGIN,
     # allauth pages a signed-out person needs (every other allauth route defaults to LOGIN).
     "accounts/login/": PUBLIC,
