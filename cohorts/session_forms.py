@@ -115,9 +115,7 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.cohort = cohort
-        zone = dict(cohort._meta.get_field("time_zone").choices).get(
-            cohort.time_zone, cohort.time_zone
-        )
+        zone = cohort.get_time_zone_display()
         self.fields["starts_at"].label = f"Starts ({zone} time)"
         self.fields["ends_at"].label = f"Ends ({zone} time)"
         self.fields["topic"].queryset = Topic.objects.all()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -138,9 +138,9 @@ def session(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     can_see_private = session.can_see_private(request.user)
     rsvp = Rsvp.objects.filter(session=session, user=request.user).first()
     is_member = Membership.objects.filter(team__cohort=session.cohort, user=request.user).exists()
-    rsvp_counts = {r: 0 for r in Rsvp.Response.values}
-    for response in Rsvp.objects.filter(session=session).values_list("response", flat=True):
-        rsvp_counts[response] += 1
+    rsvp_counts = session.rsvps.aggregate(
+        **{r: Count("pk", filter=Q(response=r)) for r in Rsvp.Response.values}
+    )
     return render(
         request,
         "cohorts/session.html",
@@ -159,7 +159,13 @@ def session(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 def _can_manage_materials(user, session: Session) -> bool:
-    return user.is_staff or any(p.pk == user.pk for p in session.presenters.all())
+    return user.is_staff or session.is_presenter(user)
+
+
+def _staff_session(slug: str, number: int, *related: str) -> Session:
+    """A session for the staff pages, which staff_required already guards."""
+    queryset = Session.objects.select_related("cohort", *related)
+    return get_object_or_404(queryset, cohort__slug=slug, number=number)
 
 
 @login_required
@@ -231,27 +237,21 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     user = subscription.user
     if not user.is_active:
         raise Http404("No such calendar feed.")
-    sessions_qs = Session.objects.for_user(user) if not user.is_staff else Session.objects.all()
-    name = "My sessions"
     if subscription.cohort is not None:
         cohort = subscription.cohort
         if not Cohort.objects.visible_to(user).filter(pk=cohort.pk).exists():
             raise Http404("No such calendar feed.")
-        sessions_qs = Session.objects.filter(cohort=cohort)
-        name = cohort.name
-    elif not user.is_staff:
-        sessions_qs = Session.objects.for_user(user)
+        sessions_qs, name = Session.objects.filter(cohort=cohort), cohort.name
+    else:
+        sessions_qs, name = Session.objects.visible_to(user), "My sessions"
     sessions_qs = sessions_qs.select_related("cohort", "topic").prefetch_related("presenters")
     member_cohorts = set(
         Membership.objects.filter(user=user).values_list("team__cohort_id", flat=True)
     )
 
     def can_see_private(s: Session) -> bool:
-        return (
-            user.is_staff
-            or s.cohort_id in member_cohorts
-            or any(p.pk == user.pk for p in s.presenters.all())
-        )
+        # Session.can_see_private's rule, with the memberships read once for the whole feed.
+        return user.is_staff or s.cohort_id in member_cohorts or s.is_presenter(user)
 
     body = feeds.calendar_for(sessions_qs, name=name, can_see_private=can_see_private)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -373,17 +373,13 @@ def session_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 def session_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    session = get_object_or_404(
-        Session.objects.select_related("cohort"), cohort__slug=slug, number=number
-    )
+    session = _staff_session(slug, number)
     return _session_form_response(request, session.cohort, session)
 
 
 @staff_required
 def session_cancel(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    session = get_object_or_404(
-        Session.objects.select_related("cohort"), cohort__slug=slug, number=number
-    )
+    session = _staff_session(slug, number)
     if request.method == "POST":
         if session.is_cancelled:
             session.reinstate()
@@ -463,9 +459,7 @@ def material_delete(request: HttpRequest, slug: str, number: int, material_id: i
 
 @staff_required
 def attendance(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    session = get_object_or_404(
-        Session.objects.select_related("cohort", "topic"), cohort__slug=slug, number=number
-    )
+    session = _staff_session(slug, number, "topic")
     roster = sessions.session_roster(session)
     if request.method == "POST":
         try:
@@ -513,9 +507,7 @@ def attendance(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @staff_required
 def attendance_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    session = get_object_or_404(
-        Session.objects.select_related("cohort"), cohort__slug=slug, number=number
-    )
+    session = _staff_session(slug, number)
     form = AttendanceImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -571,6 +563,6 @@ def next_session_for(user) -> Session | None:
         Session.objects.for_user(user)
         .upcoming()
         .select_related("cohort", "topic")
-        .prefetch_related(Prefetch("presenters"))
+        .prefetch_related("presenters")
         .first()
     )

@@ -8,10 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MONTHLY, rrule, weekday
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -186,7 +187,11 @@ def mark_attendance(
     """Record who attended; only real changes are written, each with who made it. Returns
     the number of people whose attendance changed."""
     if roster_user_ids is None:
-        roster_user_ids = {m.user_id for m in session_roster(session)}
+        roster_user_ids = set(
+            Membership.objects.filter(team__cohort_id=session.cohort_id).values_list(
+                "user_id", flat=True
+            )
+        )
     stray = present_user_ids - roster_user_ids
     if stray:
         raise ValidationError("Attendance can only be marked for the cohort's members.")
@@ -374,10 +379,14 @@ def follow_up_recipients(session: Session) -> list[User]:
 def due_reminders(now: datetime | None = None):
     """Sessions whose reminder time has come and that have not started yet."""
     now = now or timezone.now()
+    # The lead time is per cohort: bound the window in SQL by the longest one, then check
+    # each session's own, so a run never loads the whole future calendar.
+    longest = Cohort.objects.aggregate(hours=Max("reminder_hours_before"))["hours"] or 0
     sessions = (
-        Session.objects.scheduled().filter(starts_at__gt=now).select_related("cohort", "topic")
+        Session.objects.scheduled()
+        .filter(starts_at__gt=now, starts_at__lte=now + timedelta(hours=longest))
+        .select_related("cohort", "topic")
     )
-    # The lead time is per cohort, so the window is checked here rather than in SQL.
     return [
         s for s in sessions if s.starts_at - timedelta(hours=s.cohort.reminder_hours_before) <= now
     ]
@@ -403,8 +412,6 @@ def _deliver(*, session: Session, user: User, kind: str, subject: str, template:
             delivery = ReminderDelivery.objects.create(session=session, user=user, kind=kind)
     except IntegrityError:
         return False
-    from django.conf import settings
-
     context = {"session": session, "user": user, "site_url": settings.SITE_URL}
     try:
         with timezone.override(user.time_zone or session.cohort.time_zone):
@@ -419,33 +426,47 @@ def _deliver(*, session: Session, user: User, kind: str, subject: str, template:
     return True
 
 
+# What each kind of delivery is: which sessions are due, who gets it, what it says.
+DELIVERIES = [
+    (
+        ReminderDelivery.Kind.REMINDER,
+        due_reminders,
+        reminder_recipients,
+        "Reminder: {session.title}, {session.cohort.name}",
+        "cohorts/email/session_reminder.txt",
+    ),
+    (
+        ReminderDelivery.Kind.FOLLOW_UP,
+        due_follow_ups,
+        follow_up_recipients,
+        "Recording and materials: {session.title}",
+        "cohorts/email/session_follow_up.txt",
+    ),
+]
+
+
 def send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """Send every reminder and follow-up that is due and not yet sent. Safe to run at any
     time, as often as wanted, from several workers at once."""
-    sent = {"reminders": 0, "follow_ups": 0}
-    for session in due_reminders(now):
-        subject = f"Reminder: {session.title}, {session.cohort.name}"
-        for user in reminder_recipients(session):
-            if _deliver(
-                session=session,
-                user=user,
-                kind=ReminderDelivery.Kind.REMINDER,
-                subject=subject,
-                template="cohorts/email/session_reminder.txt",
-            ):
-                sent["reminders"] += 1
-    for session in due_follow_ups(now):
-        subject = f"Recording and materials: {session.title}"
-        for user in follow_up_recipients(session):
-            if _deliver(
-                session=session,
-                user=user,
-                kind=ReminderDelivery.Kind.FOLLOW_UP,
-                subject=subject,
-                template="cohorts/email/session_follow_up.txt",
-            ):
-                sent["follow_ups"] += 1
-    return sent
+    sent = {ReminderDelivery.Kind.REMINDER: 0, ReminderDelivery.Kind.FOLLOW_UP: 0}
+    for kind, due, recipients, subject, template in DELIVERIES:
+        for session in due(now):
+            # Skip those already sent to without a failed insert each; the claim in
+            # _deliver still settles a race between two workers.
+            done = set(session.deliveries.filter(kind=kind).values_list("user_id", flat=True))
+            for user in recipients(session):
+                if user.pk not in done and _deliver(
+                    session=session,
+                    user=user,
+                    kind=kind,
+                    subject=subject.format(session=session),
+                    template=template,
+                ):
+                    sent[kind] += 1
+    return {
+        "reminders": sent[ReminderDelivery.Kind.REMINDER],
+        "follow_ups": sent[ReminderDelivery.Kind.FOLLOW_UP],
+    }
 
 
 # Attendance rates ---------------------------------------------------------------------------
@@ -468,11 +489,12 @@ def attendance_rates(cohort: Cohort) -> AttendanceRates:
         .select_related("user", "team__agency", "team__cohort")
         .order_by("team__name", "user__last_name", "user__first_name")
     )
-    present = {}
-    for user_id in Attendance.objects.filter(session_id__in=held_ids, present=True).values_list(
-        "user_id", flat=True
-    ):
-        present[user_id] = present.get(user_id, 0) + 1
+    present = dict(
+        Attendance.objects.filter(session_id__in=held_ids, present=True)
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
     people, teams = [], {}
     for m in memberships:
         attended = present.get(m.user_id, 0)

@@ -25,6 +25,7 @@ from .forms import (
     TeamForm,
 )
 from .models import Agency, Cohort, Invitation, Membership, Team
+from .session_views import next_session_for
 
 PAGE_SIZE = 50
 
@@ -54,8 +55,6 @@ def home(request: HttpRequest) -> HttpResponse:
         .with_roster()
         .order_by("-cohort__start_date")
     )
-    from .session_views import next_session_for
-
     return render(
         request,
         "cohorts/home_member.html",

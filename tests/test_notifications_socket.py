@@ -28,7 +28,7 @@ from forum.services import notify, push_signal
 PATH = "/ws/notifications/"
 SECRET_SUMMARY = "Sgt. Carol replied: the peer-support referral for Officer X is approved"
 FOREIGN_ORIGIN = b"http://evil.example"
-OUR_ORIGIN = b"<this site>"  # placeholder: replaced with an origin on ALLOWED_HOSTS
+OUR_ORIGIN = b"<this site>"  # sentinel: communicator() sends an origin on ALLOWED_HOSTS
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 TIMEOUT = 3
 
