@@ -128,6 +128,14 @@ class Wave(models.Model):
     cohort = models.ForeignKey(
         "cohorts.Cohort", on_delete=models.CASCADE, related_name="survey_waves"
     )
+    # A wave about one session is sent to the people marked present at it, not the whole cohort.
+    session = models.ForeignKey(
+        "cohorts.Session",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback_waves",
+    )
     title = models.CharField(max_length=200)
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
@@ -147,7 +155,7 @@ class Wave(models.Model):
     objects = WaveQuerySet.as_manager()
 
     # What a respondent agreed to when they answered must not change under them.
-    LOCKED_FIELDS = ("survey_id", "cohort_id", "anonymity", "opens_at")
+    LOCKED_FIELDS = ("survey_id", "cohort_id", "session_id", "anonymity", "opens_at")
 
     class Meta:
         ordering = ["-opens_at", "-pk"]
@@ -189,6 +197,8 @@ class Wave(models.Model):
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "The wave must close after it opens."})
+        if self.session_id and self.cohort_id and self.session.cohort_id != self.cohort_id:
+            raise ValidationError({"session": "The session belongs to another cohort."})
         if self.is_locked():
             stored = Wave.objects.get(pk=self.pk)
             changed = [f for f in self.LOCKED_FIELDS if getattr(stored, f) != getattr(self, f)]
@@ -216,6 +226,9 @@ class WaveInvitation(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The last reminder sent to someone who had not answered, and how many they have had.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(default=0)
     # For anonymous waves only the day is kept, so that the order of invitations used cannot be
     # matched with the order in which anonymous responses were stored.
     used_at = models.DateTimeField(null=True, blank=True)
@@ -331,3 +344,34 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}: {self.option or self.number or self.text}"
+
+
+class ReportingNarrative(models.Model):
+    """What staff write to the funder for one cohort and one reporting period (a quarter)."""
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="reporting_narratives"
+    )
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    accomplishments = models.TextField(blank=True)
+    barriers = models.TextField(blank=True)
+    next_period_plans = models.TextField("plans for the next period", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cohort", "-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "year", "quarter"], name="narrative_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="narrative_quarter_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} {self.year} Q{self.quarter}"
