@@ -4,10 +4,10 @@ import re
 from datetime import date, time
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from collaborative.uploads import check_upload
 
 from .models import Rsvp, Session, SessionMaterial, Topic
 from .sessions import SeriesRule
@@ -171,48 +171,6 @@ class TopicRankingForm(forms.Form):
             if self.cleaned_data.get(f"topic_{t.pk}")
         ]
         return [pk for _, pk in sorted(ranks)]
-
-
-# What a file's first bytes must look like for each allowed extension.
-SIGNATURES = {
-    "pdf": [b"%PDF-"],
-    "png": [b"\x89PNG\r\n\x1a\n"],
-    "jpg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "pptx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "ppt": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
-}
-TEXT_EXTENSIONS = {"csv", "txt"}
-
-
-def check_upload(upload) -> None:
-    """Refuse files that are too big, or whose content does not match their name."""
-    limit = settings.MATERIAL_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    head = upload.read(2048)
-    upload.seek(0)
-    if extension in TEXT_EXTENSIONS:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError:
-            # A multi-byte character may be cut at 2,048 bytes; only refuse binary content.
-            if b"\x00" in head:
-                raise ValidationError(
-                    "This file is not text, although its name says it is."
-                ) from None
-        return
-    signatures = SIGNATURES.get(extension)
-    if signatures is None:
-        raise ValidationError("This kind of file cannot be shared here.")
-    if not any(head.startswith(sig) for sig in signatures):
-        raise ValidationError(
-            f"This file's content is not a .{extension} file, although its name says it is."
-        )
 
 
 class MaterialForm(forms.ModelForm):

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from surveys.services import open_invitations, session_feedback_waves
+
 from . import feeds, sessions
 from .access import access_cohort, staff_required
 from .models import (
@@ -154,8 +156,23 @@ def session(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "rsvp_form": RsvpForm(initial={"response": rsvp.response if rsvp else None}),
             "is_member": is_member,
             "rsvp_counts": rsvp_counts,
+            "feedback": _session_feedback(request.user, session),
         },
     )
+
+
+def _session_feedback(user, session: Session) -> dict:
+    """Feedback after the session: staff see its feedback waves and how many were present
+    (two queries); a member sees their open, unanswered invitation to one (one query)."""
+    if session.is_cancelled or not session.is_past:
+        return {}
+    if user.is_staff:
+        return {
+            "waves": list(session_feedback_waves(session)),
+            "present": session.attendance.filter(present=True).count(),
+        }
+    invitation = open_invitations(user).filter(wave__session=session).first()
+    return {"invitation": invitation} if invitation else {}
 
 
 def _can_manage_materials(user, session: Session) -> bool:

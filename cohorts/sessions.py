@@ -515,3 +515,34 @@ def attendance_rates(cohort: Cohort) -> AttendanceRates:
     total_possible = sum(t["possible"] for t in team_rows)
     cohort_rate = sum(t["attended"] for t in team_rows) / total_possible if total_possible else None
     return AttendanceRates(held=held, people=people, teams=team_rows, cohort_rate=cohort_rate)
+
+
+@dataclass
+class SessionAttendance:
+    session: Session
+    present: int
+    recorded: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.recorded if self.recorded else None
+
+
+def attendance_by_session(
+    cohort: Cohort, *, start: datetime | None = None, end: datetime | None = None
+) -> list[SessionAttendance]:
+    """Each held session of the cohort (starting from ``start`` up to, not including,
+    ``end``) with how many people were marked present of how many were recorded. One query."""
+    sessions = cohort.sessions.held()
+    if start is not None:
+        sessions = sessions.filter(starts_at__gte=start)
+    if end is not None:
+        sessions = sessions.filter(starts_at__lt=end)
+    sessions = sessions.annotate(
+        present_count=Count("attendance", filter=Q(attendance__present=True)),
+        recorded_count=Count("attendance"),
+    ).order_by("starts_at", "number")
+    return [
+        SessionAttendance(session=s, present=s.present_count, recorded=s.recorded_count)
+        for s in sessions
+    ]

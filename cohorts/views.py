@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import AcceptInvitationForm
+from surveys.services import open_invitations
 
 from . import services
 from .access import access_cohort, access_team, staff_required
@@ -62,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "teams": teams,
             "next_session": next_session_for(request.user),
+            "open_surveys": open_invitations(request.user),
         },
     )
 

@@ -254,3 +254,5 @@ LOGGING = {
 INVITATION_VALID_DAYS = 14
 # Session materials: uploads larger than this are refused.
 MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))
+# Forum attachments: uploads larger than this are refused.
+FORUM_ATTACHMENT_MAX_BYTES = int(os.environ.get("FORUM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("me/notifications/", include("forum.notification_urls")),
     path("", include("cohorts.urls")),
     path("", include("surveys.urls")),
+    path("cohorts/<slug:slug>/forum/", include("forum.urls")),
 ]

@@ -1,5 +1,6 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Count, Max, Q
 
 from .models import Notification
 from .services import user_group
@@ -23,7 +24,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "unread": await self._unread_count()})
+        unread, latest = await self._counts()
+        await self.send_json({"type": "hello", "unread": unread, "latest": latest})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
@@ -52,12 +54,24 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def notification_read(self, event: dict) -> None:
+        await self.send_json({"type": "read", "ids": event["ids"], "unread": event["unread"]})
+
+    async def access_changed(self, event: dict) -> None:
+        # The person joined or left a cohort: close with a code that tells the page to
+        # reconnect, so the new socket starts from what they may see now.
+        await self.close(code=4000)
+
     async def session_close(self, event: dict) -> None:
         await self.close(code=4403)
 
     @database_sync_to_async
-    def _unread_count(self) -> int:
-        return Notification.objects.for_user(self.user_id).unread().count()
+    def _counts(self) -> tuple[int, int]:
+        """The unread count, and the newest id: a new browser starts from there (one query)."""
+        counts = Notification.objects.for_user(self.user_id).aggregate(
+            unread=Count("pk", filter=Q(read_at__isnull=True)), latest=Max("pk")
+        )
+        return counts["unread"], counts["latest"] or 0
 
     @database_sync_to_async
     def _missed(self, last_id: int) -> tuple[list[dict], int]:

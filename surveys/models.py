@@ -155,7 +155,14 @@ class Wave(models.Model):
     objects = WaveQuerySet.as_manager()
 
     # What a respondent agreed to when they answered must not change under them.
-    LOCKED_FIELDS = ("survey_id", "cohort_id", "session_id", "anonymity", "opens_at")
+    LOCKED_FIELDS = (
+        "survey_id",
+        "cohort_id",
+        "session_id",
+        "anonymity",
+        "opens_at",
+        "min_group_size",
+    )
 
     class Meta:
         ordering = ["-opens_at", "-pk"]
@@ -203,9 +210,23 @@ class Wave(models.Model):
             stored = Wave.objects.get(pk=self.pk)
             changed = [f for f in self.LOCKED_FIELDS if getattr(stored, f) != getattr(self, f)]
             if changed:
+                names = {
+                    "survey_id": "survey",
+                    "cohort_id": "cohort",
+                    "session_id": "audience",
+                    "anonymity": "anonymity",
+                    "opens_at": "opening time",
+                    "min_group_size": "minimum group size",
+                }
+                listed = [names[f] for f in changed]
+                what = (
+                    listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+                )
                 raise ValidationError(
-                    "This wave has opened: its survey, cohort, anonymity and opening time can no "
-                    "longer change."
+                    f"This wave has opened, so its {what} can no longer change: its survey, "
+                    "cohort, audience, anonymity, opening time and minimum group size stay as "
+                    "they were when people started answering. Only the title and closing time "
+                    "can still be edited."
                 )
 
     def close(self, at: datetime | None = None) -> None:
@@ -226,7 +247,8 @@ class WaveInvitation(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # The last reminder sent to someone who had not answered, and how many they have had.
+    # The last reminder sent to someone who had not answered (by staff or on the schedule), and
+    # how many the schedule has sent them (it sends at most two).
     reminded_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
     # For anonymous waves only the day is kept, so that the order of invitations used cannot be

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Membership
+from cohorts.models import Attendance, Cohort, Membership, Session
 
 from .models import Answer, Question, Response, Survey, Wave, WaveInvitation
+
+logger = logging.getLogger(__name__)
 
 # What a caller may pass for one question: an option code (single choice, yes/no, Likert), a
 # list of option codes (multiple choice), a number, or text. Keys are question codes.
@@ -67,12 +71,18 @@ def create_wave(
     anonymity: str = Wave.Anonymity.CONFIDENTIAL,
     min_group_size: int = 5,
     created_by: User | None,
+    session: Session | None = None,
     notify: bool = True,
 ) -> Wave:
-    """Create a wave and invite every member of the cohort; email them after commit."""
+    """Create a wave and invite its audience; email them after commit.
+
+    The audience is every member of the cohort, or, for a wave about one ``session``, the
+    members marked present at it. A session wave with nobody marked present is refused.
+    """
     wave = Wave(
         survey=survey,
         cohort=cohort,
+        session=session,
         title=title,
         opens_at=opens_at,
         closes_at=closes_at,
@@ -81,17 +91,38 @@ def create_wave(
         created_by=created_by,
     )
     wave.full_clean()
+    _refuse_empty_audience(wave)
     wave.save()
-    invite_cohort(wave=wave, notify=notify)
+    invite_audience(wave=wave, notify=notify)
     return wave
 
 
-@transaction.atomic
-def invite_cohort(*, wave: Wave, notify: bool = True) -> list[WaveInvitation]:
-    """Invite cohort members who have no invitation to the wave yet (safe to run again)."""
-    user_ids = set(
-        Membership.objects.filter(team__cohort=wave.cohort).values_list("user_id", flat=True)
+def audience_user_ids(wave: Wave) -> set[int]:
+    """Who a wave is for: the cohort's members, or those of them marked present at its session."""
+    members = Membership.objects.filter(team__cohort_id=wave.cohort_id)
+    if wave.session_id is None:
+        return set(members.values_list("user_id", flat=True))
+    # Someone who has left the cohort since could not open the survey: they are not asked.
+    present = Attendance.objects.filter(session_id=wave.session_id, present=True).filter(
+        Exists(members.filter(user_id=OuterRef("user_id")))
     )
+    return set(present.values_list("user_id", flat=True))
+
+
+def _refuse_empty_audience(wave: Wave) -> set[int]:
+    user_ids = audience_user_ids(wave)
+    if wave.session_id is not None and not user_ids:
+        raise SurveyError(
+            f"Nobody is marked present at session {wave.session.number}, so nobody would be "
+            "asked. Mark the session's attendance first, or send the wave to the whole cohort."
+        )
+    return user_ids
+
+
+@transaction.atomic
+def invite_audience(*, wave: Wave, notify: bool = True) -> list[WaveInvitation]:
+    """Invite the wave's audience who have no invitation to it yet (safe to run again)."""
+    user_ids = audience_user_ids(wave)
     invited = set(wave.invitations.values_list("user_id", flat=True))
     new = [WaveInvitation(wave=wave, user_id=uid) for uid in sorted(user_ids - invited)]
     created = WaveInvitation.objects.bulk_create(new)
@@ -101,20 +132,264 @@ def invite_cohort(*, wave: Wave, notify: bool = True) -> list[WaveInvitation]:
     return created
 
 
+def invite_cohort(*, wave: Wave, notify: bool = True) -> list[WaveInvitation]:
+    """Invite cohort members with no invitation yet; for a session wave, its attendees."""
+    return invite_audience(wave=wave, notify=notify)
+
+
+def invite_session_attendees(*, wave: Wave, notify: bool = True) -> list[WaveInvitation]:
+    """Invite the people marked present at the wave's session (safe to run again)."""
+    if wave.session_id is None:
+        raise SurveyError("This wave is for the whole cohort, not one session.")
+    return invite_audience(wave=wave, notify=notify)
+
+
+def _wave_url(wave: Wave) -> str:
+    return settings.SITE_URL + reverse("surveys:answer", args=[wave.cohort.slug, wave.pk])
+
+
 def send_wave_invitations(invitation_ids: list[int]) -> None:
     invitations = WaveInvitation.objects.filter(pk__in=invitation_ids, sent_at__isnull=True)
     for invitation in invitations.select_related("wave__cohort", "user"):
         wave = invitation.wave
-        url = settings.SITE_URL + reverse("surveys:answer", args=[wave.cohort.slug, wave.pk])
+        context = {"wave": wave, "invitation": invitation, "url": _wave_url(wave)}
+        # Dates in the email are the cohort's, whoever sends it from wherever.
+        with timezone.override(wave.cohort.tz):
+            body = render_to_string("surveys/email/invitation.txt", context)
         send_mail(
             subject=f"{wave.title}: a short survey from {wave.cohort}",
-            message=render_to_string(
-                "surveys/email/invitation.txt", {"wave": wave, "invitation": invitation, "url": url}
-            ),
+            message=body,
             from_email=None,
             recipient_list=[invitation.user.email],
         )
         WaveInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+# Staff changes to a wave ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AudienceChange:
+    """What saving a wave did to its invitations."""
+
+    invited: int
+    removed: int
+
+
+@transaction.atomic
+def update_wave(*, wave: Wave, notify: bool = True) -> AudienceChange:
+    """Save an edited wave (its form has already checked what may change).
+
+    Before the wave opens its audience may change: newcomers to the audience are invited and
+    the unused invitations of people no longer in it are withdrawn. Once it has opened,
+    ``Wave.clean`` refuses any change to what respondents agreed to, and nobody is removed.
+    """
+    stored = Wave.objects.select_for_update().get(pk=wave.pk)
+    wave.full_clean()
+    if stored.has_opened():
+        wave.save(update_fields=["title", "closes_at"])
+        return AudienceChange(invited=0, removed=0)
+    user_ids = _refuse_empty_audience(wave)
+    wave.save()
+    removed, _ = (
+        wave.invitations.filter(used_at__isnull=True)
+        .exclude(user_id__in=user_ids)
+        .exclude(Exists(Response.objects.filter(invitation=OuterRef("pk"))))
+        .delete()
+    )
+    created = invite_audience(wave=wave, notify=notify)
+    return AudienceChange(invited=len(created), removed=removed)
+
+
+@transaction.atomic
+def delete_wave(*, wave: Wave, at: datetime | None = None) -> None:
+    """Delete a wave that has not opened and has no responses, with its invitations."""
+    at = at or timezone.now()
+    locked = Wave.objects.select_for_update().get(pk=wave.pk)
+    if locked.has_opened(at):
+        raise SurveyError(
+            f"“{locked.title}” has opened, so it can no longer be deleted. Close it instead."
+        )
+    if locked.responses.exists():
+        raise SurveyError(f"“{locked.title}” has responses, so it can no longer be deleted.")
+    locked.delete()
+
+
+def close_wave(*, wave: Wave, at: datetime | None = None) -> None:
+    """Close an open wave now; a wave that has not opened is deleted instead, not closed."""
+    at = at or timezone.now()
+    if not wave.is_open(at):
+        raise SurveyError(
+            f"“{wave.title}” is not open: "
+            + ("it has already closed." if wave.has_opened(at) else "it has not opened yet.")
+        )
+    wave.close(at)
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+# The schedule: one reminder when 72 hours remain before the wave closes and one when 24 hours
+# remain, and never more than two (``reminder_count`` counts them, so moving the closing time
+# cannot start the schedule over). Nobody gets two reminders within 12 hours: ``reminded_at``
+# is the last reminder of either kind, so one sent by staff delays the schedule's next one.
+REMINDER_STAGES = (timedelta(hours=72), timedelta(hours=24))
+REMINDER_SPACING = timedelta(hours=12)
+MAX_AUTOMATIC_REMINDERS = 2
+
+
+def not_answered(wave: Wave) -> QuerySet[WaveInvitation]:
+    """Invitations not used yet. Anonymous waves included: whether an invitation was used is
+    all a reminder ever looks at, never an answer."""
+    return wave.invitations.filter(used_at__isnull=True, user__is_active=True)
+
+
+def _rested(at: datetime) -> Q:
+    """No reminder in the last 12 hours."""
+    return Q(reminded_at__isnull=True) | Q(reminded_at__lte=at - REMINDER_SPACING)
+
+
+@dataclass(frozen=True)
+class ReminderCounts:
+    """Who a manual reminder would reach now."""
+
+    not_answered: int
+    recently_reminded: int
+
+    @property
+    def to_remind(self) -> int:
+        return self.not_answered - self.recently_reminded
+
+
+def reminder_counts(wave: Wave, at: datetime | None = None) -> ReminderCounts:
+    at = at or timezone.now()
+    counts = not_answered(wave).aggregate(
+        total=Count("pk"), recent=Count("pk", filter=~_rested(at))
+    )
+    return ReminderCounts(not_answered=counts["total"], recently_reminded=counts["recent"])
+
+
+def _claim_and_send(
+    invitation: WaveInvitation, *, wave: Wave, at: datetime, claim: Q, scheduled: bool
+) -> bool:
+    """Mark ``invitation`` reminded at ``at`` if it still meets ``claim``, then email it.
+
+    The claim is one conditional UPDATE: of two runs (or two processes) that both picked the
+    invitation, only the first one's UPDATE still matches, so only it sends. A failed send
+    gives the claim back for a later run. Only the schedule's reminders are counted.
+    """
+    counted = 1 if scheduled else 0
+    claimed = (
+        WaveInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True)
+        .filter(claim)
+        .update(reminded_at=at, reminder_count=F("reminder_count") + counted)
+    )
+    if not claimed:
+        return False
+    try:
+        context = {"wave": wave, "invitation": invitation, "url": _wave_url(wave)}
+        with timezone.override(wave.cohort.tz):
+            body = render_to_string("surveys/email/reminder.txt", context)
+            closes = timezone.localtime(wave.closes_at)
+        send_mail(
+            subject=f"Reminder: {wave.title} closes {closes:%B} {closes.day}",
+            message=body,
+            from_email=None,
+            recipient_list=[invitation.user.email],
+        )
+    except Exception:
+        logger.exception(
+            "Could not send the reminder for wave %s to user %s", wave.pk, invitation.user_id
+        )
+        WaveInvitation.objects.filter(pk=invitation.pk, reminded_at=at).update(
+            reminded_at=invitation.reminded_at, reminder_count=F("reminder_count") - counted
+        )
+        return False
+    return True
+
+
+def send_wave_reminders(wave: Wave, at: datetime | None = None) -> int:
+    """Remind everyone invited to an open wave who has not answered, except those reminded in
+    the last 12 hours. Returns how many were sent; running it twice sends nothing more."""
+    at = at or timezone.now()
+    if not wave.is_open(at):
+        raise WaveClosed(f"“{wave.title}” is not open, so nobody can be reminded to answer it.")
+    wave = Wave.objects.select_related("cohort", "session").get(pk=wave.pk)
+    sent = 0
+    for invitation in not_answered(wave).filter(_rested(at)).select_related("user"):
+        if _claim_and_send(invitation, wave=wave, at=at, claim=_rested(at), scheduled=False):
+            sent += 1
+    return sent
+
+
+def _stage_start(wave: Wave, at: datetime) -> datetime | None:
+    """When the reminder stage the wave is in began, or None before the first stage."""
+    started = [wave.closes_at - lead for lead in REMINDER_STAGES if wave.closes_at - lead <= at]
+    return max(started) if started else None
+
+
+def _due_automatically(stage_start: datetime, at: datetime) -> Q:
+    # Contacted since the stage began (invited or reminded) is the stage's reminder done; an
+    # invitation email counts, so a wave sent out 48 hours before closing skips the 72-hour one.
+    # The invitation also gets the 12 hours' rest a reminder gets.
+    return (
+        Q(reminder_count__lt=MAX_AUTOMATIC_REMINDERS)
+        & (Q(reminded_at__isnull=True) | Q(reminded_at__lt=stage_start))
+        & (Q(sent_at__isnull=True) | Q(sent_at__lt=stage_start))
+        & _rested(at)
+        & (Q(sent_at__isnull=True) | Q(sent_at__lte=at - REMINDER_SPACING))
+    )
+
+
+def send_due_survey_reminders(at: datetime | None = None) -> int:
+    """Send the scheduled reminders that are due for every open wave. Safe to run at any time,
+    as often as wanted, from several workers at once. Returns how many were sent."""
+    at = at or timezone.now()
+    longest = max(REMINDER_STAGES)
+    waves = Wave.objects.open(at).filter(closes_at__lte=at + longest)
+    waves = waves.select_related("cohort", "session")
+    sent = 0
+    for wave in waves:
+        stage_start = _stage_start(wave, at)
+        if stage_start is None:
+            continue
+        due = _due_automatically(stage_start, at)
+        for invitation in not_answered(wave).filter(due).select_related("user"):
+            if _claim_and_send(invitation, wave=wave, at=at, claim=due, scheduled=True):
+                sent += 1
+    return sent
+
+
+# Reads for other pages ------------------------------------------------------------------------
+
+
+def open_invitations(user: User, at: datetime | None = None) -> QuerySet[WaveInvitation]:
+    """``user``'s invitations to waves open now that they have not used, soonest to close
+    first, each with ``has_draft``. One query."""
+    at = at or timezone.now()
+    member = Membership.objects.filter(user=user, team__cohort=OuterRef("wave__cohort"))
+    draft = Response.objects.filter(invitation=OuterRef("pk"), status=Response.Status.DRAFT)
+    return (
+        WaveInvitation.objects.filter(
+            user=user, used_at__isnull=True, wave__opens_at__lte=at, wave__closes_at__gt=at
+        )
+        # Someone who has left the cohort could not open the survey any more.
+        .filter(Exists(member))
+        .annotate(has_draft=Exists(draft))
+        .select_related("wave__cohort", "wave__session")
+        .order_by("wave__closes_at", "wave_id")
+    )
+
+
+def session_feedback_waves(session: Session) -> QuerySet[Wave]:
+    """The waves about ``session``, with how many were invited and how many submitted."""
+    return (
+        Wave.objects.filter(session=session)
+        .annotate(
+            invited=Count("invitations", distinct=True),
+            submitted=Count("responses", filter=Q(responses__status="submitted"), distinct=True),
+        )
+        .order_by("-opens_at", "-pk")
+    )
 
 
 def _lock(invitation: WaveInvitation) -> WaveInvitation:

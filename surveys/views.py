@@ -1,8 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from cohorts.access import access_cohort, staff_required
 from cohorts.models import Cohort
@@ -10,7 +13,9 @@ from cohorts.models import Cohort
 from . import exports, services
 from .forms import ResponseForm, initial_from
 from .models import Response, Wave, WaveInvitation
-from .reports import outcome_indicators, question_summary, response_rate
+from .reports import wave_report as build_wave_report
+from .reports import with_response_counts
+from .trends import cohort_trends
 
 
 def _invitation(user, cohort: Cohort, wave_id: int) -> WaveInvitation:
@@ -26,11 +31,14 @@ def _invitation(user, cohort: Cohort, wave_id: int) -> WaveInvitation:
 @login_required
 def wave_list(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
-    waves = Wave.objects.filter(cohort=cohort).select_related("survey")
+    waves = Wave.objects.filter(cohort=cohort).select_related("survey", "session")
     if request.user.is_staff:
         waves = waves.annotate(
             invited=Count("invitations", distinct=True),
             submitted=Count("responses", filter=Q(responses__status="submitted"), distinct=True),
+            not_answered=Count(
+                "invitations", filter=Q(invitations__used_at__isnull=True), distinct=True
+            ),
         )
     else:
         mine = WaveInvitation.objects.filter(wave=OuterRef("pk"), user=request.user)
@@ -81,6 +89,39 @@ def answer(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def autosave(request: HttpRequest, slug: str, wave_id: int) -> JsonResponse:
+    """Save the answer form as a draft without leaving the page (the form's script calls it
+    as the person types, and once more as the tab closes). Answers JSON, never a redirect."""
+    cohort = access_cohort(request.user, slug)
+    invitation = _invitation(request.user, cohort, wave_id)
+    wave = invitation.wave
+    if invitation.is_used:
+        return JsonResponse(
+            {"status": "submitted", "message": "You have already submitted this survey."},
+            status=409,
+        )
+    questions = list(wave.survey.questions.prefetch_related("options"))
+    form = ResponseForm(request.POST, questions=questions, submitting=False)
+    if not form.is_valid():
+        errors = {code: [str(e) for e in errs] for code, errs in form.errors.items()}
+        return JsonResponse(
+            {"status": "invalid", "message": "Some answers could not be saved.", "errors": errors},
+            status=400,
+        )
+    try:
+        services.save_draft(invitation=invitation, answers=form.answers())
+    except services.AlreadySubmitted as error:
+        return JsonResponse({"status": "submitted", "message": error.message}, status=409)
+    except services.WaveClosed as error:
+        return JsonResponse({"status": "closed", "message": error.message}, status=410)
+    except services.SurveyError as error:
+        return JsonResponse({"status": "invalid", "message": error.message}, status=400)
+    saved_at = timezone.localtime(timezone=cohort.tz)
+    return JsonResponse({"status": "saved", "saved_at": saved_at.strftime("%H:%M")})
+
+
+@login_required
 def thanks(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
     invitation = _invitation(request.user, cohort, wave_id)
@@ -89,19 +130,18 @@ def thanks(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     return render(request, "surveys/thanks.html", {"cohort": cohort, "wave": invitation.wave})
 
 
-@staff_required
+@login_required
 def wave_report(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
-    cohort = get_object_or_404(Cohort, slug=slug)
-    wave = get_object_or_404(Wave.objects.select_related("survey"), cohort=cohort, pk=wave_id)
+    """Staff only. Session, user, the wave with its response counts, then the report's three
+    queries: six whatever the number of questions and responses."""
+    _refuse_members(request.user, slug)
+    waves = with_response_counts(Wave.objects.select_related("survey", "cohort"))
+    wave = get_object_or_404(waves, cohort__slug=slug, pk=wave_id)
+    report = build_wave_report(wave)
     return render(
         request,
         "surveys/wave_report.html",
-        {
-            "cohort": cohort,
-            "wave": wave,
-            "rate": response_rate(wave),
-            "summaries": question_summary(wave),
-        },
+        {"cohort": wave.cohort, "wave": wave, "rate": report.rate, "summaries": report.questions},
     )
 
 
@@ -138,11 +178,32 @@ def wave_export(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     return response
 
 
-@staff_required
-def outcomes(request: HttpRequest, slug: str) -> HttpResponse:
+def _refuse_members(user, slug: str) -> None:
+    """Staff reports: members of the cohort are refused (403); people outside it find nothing
+    (404), as everywhere else in the cohort."""
+    if not user.is_staff:
+        access_cohort(user, slug)
+        raise PermissionDenied("Only program staff can see survey reports.")
+
+
+@login_required
+def wave_trends(request: HttpRequest, slug: str) -> HttpResponse:
+    """The cohort's waves side by side, joined by question and option codes; ``?question=``
+    shows one question. Session, user, cohort and one query for the figures."""
+    _refuse_members(request.user, slug)
     cohort = get_object_or_404(Cohort, slug=slug)
+    trends = cohort_trends(cohort)
+    code = request.GET.get("question", "")
+    focus = trends.question(code) if code else None
+    shown = [focus] if focus else trends.repeated
     return render(
         request,
-        "surveys/outcomes.html",
-        {"cohort": cohort, "indicators": outcome_indicators(cohort)},
+        "surveys/trends.html",
+        {
+            "cohort": cohort,
+            "trends": trends,
+            "questions": shown,
+            "code": code,
+            "unknown_code": bool(code) and focus is None,
+        },
     )

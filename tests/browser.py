@@ -149,6 +149,19 @@ def _record_csp_violation(source, violation) -> None:
         watch.csp_violations.append(violation)
 
 
+def forgive_console_errors(page, containing: str) -> int:
+    """Drop the console errors a journey caused on purpose (cutting the network, say).
+
+    Only errors whose text contains ``containing`` go; any other error still fails the test.
+    Returns how many were dropped, so the journey can assert that the cut really happened.
+    """
+    watch = _watches[id(page)]
+    kept = [text for text in watch.console_errors if containing not in text]
+    dropped = len(watch.console_errors) - len(kept)
+    watch.console_errors[:] = kept
+    return dropped
+
+
 def close_watched_page(page) -> None:
     _watches.pop(id(page), None)
     page.context.close()

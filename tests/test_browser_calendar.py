@@ -107,7 +107,7 @@ def test_staff_mark_attendance_on_the_roster(
     check_accessibility(page)
     page.goto(f"{live_server.url}{held.get_absolute_url()}")
     check_accessibility(page)
-    page.get_by_role("link", name="Attendance").click()
+    page.get_by_role("link", name="Attendance", exact=True).click()
     page.wait_for_url(f"**/sessions/{held.number}/attendance/")
     check_accessibility(page)
 

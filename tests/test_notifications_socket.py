@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
+import forum.realtime
 import forum.services
 from collaborative.asgi import application
 from conftest import PASSWORD
@@ -186,17 +187,21 @@ async def test_a_deactivated_person_is_refused(officer):
 
 
 @pytest.mark.asyncio
-async def test_it_greets_with_the_unread_count(officer, peer):
+async def test_it_greets_with_the_unread_count_and_the_newest_id(officer, peer):
     await database_sync_to_async(make_notification)(officer)
     await database_sync_to_async(make_notification)(officer)
-    await database_sync_to_async(make_notification)(officer, read=True)
+    newest = await database_sync_to_async(make_notification)(officer, read=True)
     await database_sync_to_async(make_notification)(peer)
     ws = communicator(cookie=await sign_in(officer))
     try:
         connected, _ = await ws.connect(timeout=TIMEOUT)
         assert connected
 
-        assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "hello", "unread": 2}
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {
+            "type": "hello",
+            "unread": 2,
+            "latest": newest.pk,
+        }
     finally:
         await ws.disconnect()
 
@@ -351,3 +356,42 @@ class TestThroughRedis:
             await notify_async(peer)
 
             assert await ws.receive_nothing(timeout=0.5)
+
+
+# Keeping tabs in step: read marks and access changes.
+
+
+@pytest.mark.asyncio
+async def test_reading_a_notification_tells_every_open_tab(officer):
+    first = await database_sync_to_async(make_notification)(officer)
+    await database_sync_to_async(make_notification)(officer)
+    async with open_socket(officer) as tab_one, open_socket(officer) as tab_two:
+        await database_sync_to_async(forum.realtime.mark_read)(officer, ids=[first.pk])
+
+        for tab in (tab_one, tab_two):
+            assert await tab.receive_json_from(timeout=TIMEOUT) == {
+                "type": "read",
+                "ids": [first.pk],
+                "unread": 1,
+            }
+
+
+@pytest.mark.asyncio
+async def test_leaving_a_team_closes_the_members_sockets_so_they_reconnect(officer, team):
+    membership = await database_sync_to_async(team.memberships.get)(user=officer)
+    async with open_socket(officer) as ws:
+        await database_sync_to_async(team.remove_member)(membership)
+
+        assert await ws.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4000}
+
+
+def test_read_marks_survive_a_failing_channel_layer(officer, monkeypatch, caplog):
+    notification = make_notification(officer)
+    monkeypatch.setattr(forum.realtime, "get_channel_layer", lambda: BrokenLayer())
+
+    with caplog.at_level(logging.ERROR, logger="forum.realtime"):
+        assert forum.realtime.mark_read(officer) == 1
+
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert [r.levelno for r in caplog.records if r.name == "forum.realtime"] == [logging.ERROR]

@@ -225,8 +225,8 @@ def test_the_send_reminders_command_prints_what_it_sent(members, cohort, mailout
     call_command("send_reminders", stdout=out)
 
     assert out.getvalue().splitlines() == [
-        "Sent 3 reminder(s) and 3 follow-up(s).",
-        "Sent 0 reminder(s) and 0 follow-up(s).",
+        "Sent 3 session reminder(s), 3 follow-up(s) and 0 survey reminder(s).",
+        "Sent 0 session reminder(s), 0 follow-up(s) and 0 survey reminder(s).",
     ]
     assert len(mailoutbox) == 6
     assert {m.subject for m in mailoutbox} == {

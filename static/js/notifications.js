@@ -1,62 +1,149 @@
-// Keeps the notification badge current in every open tab.
-// The server pushes small signals (ids and counts); on every (re)connect the client asks for
-// everything after the last id it saw, so nothing is lost while the socket was down.
+// Keeps the notification badge and toasts current in every open tab.
+// The socket carries small signals only (ids and counts). The text of what arrived comes from
+// the feed over HTTP. On every (re)connect the tab resumes from the last id it saw; while the
+// socket is down it polls the feed instead, so nothing is lost when a socket, a server process
+// or the channel layer drops.
 (function () {
   "use strict";
   const body = document.body;
   const path = body.dataset.notificationsSocket;
-  if (!path || !("WebSocket" in window)) return;
-  const STORAGE_KEY = "collaborative:last-notification-id";
+  const feed = body.dataset.notificationsFeed;
+  if (!path || !feed) return;
+  const STORAGE_KEY = "collaborative:last-notification:" + (body.dataset.notificationsUser || "");
+  const POLL_MS = 20000;
   const badge = document.getElementById("notification-badge");
   const toasts = document.getElementById("toasts");
   let attempt = 0;
-  let socket = null;
+  let pollTimer = null;
+  let fetching = null;
 
-  function lastSeen() { return parseInt(localStorage.getItem(STORAGE_KEY) || "0", 10) || 0; }
-  function remember(id) { if (id > lastSeen()) localStorage.setItem(STORAGE_KEY, String(id)); }
-
-  function showUnread(count) {
-    if (!badge) return;
-    badge.querySelector("[data-count]").textContent = String(count);
-    badge.hidden = !(count > 0);
+  function stored() {
+    try {
+      const value = localStorage.getItem(STORAGE_KEY);
+      return value === null ? null : parseInt(value, 10) || 0;
+    } catch (e) { return null; }
+  }
+  // This tab's high-water mark starts at what the browser last saw and only moves forward.
+  let seen = stored();
+  function advance(id) {
+    if (seen === null || id > seen) seen = id;
+    try {
+      if (id > (stored() || 0)) localStorage.setItem(STORAGE_KEY, String(id));
+    } catch (e) { /* private mode: the tab's own mark still works */ }
   }
 
-  function toast(text) {
+  function showUnread(count) {
+    if (!badge || typeof count !== "number") return;
+    badge.querySelector("[data-count]").textContent = String(count);
+    badge.hidden = !(count > 0);
+    body.dataset.unread = String(count);
+  }
+
+  function toast(item) {
     if (!toasts) return;
-    const item = document.createElement("div");
-    item.className = "toast";
-    item.textContent = text;
-    toasts.appendChild(item);
-    setTimeout(() => item.remove(), 6000);
+    const box = document.createElement("div");
+    box.className = "toast";
+    if (item.url) {
+      const link = document.createElement("a");
+      link.href = item.url;
+      link.textContent = item.summary;
+      box.appendChild(link);
+    } else {
+      box.textContent = item.summary;
+    }
+    toasts.appendChild(box);
+    setTimeout(() => box.remove(), 8000);
+  }
+
+  function markReadOnPage(ids) {
+    for (const id of ids) {
+      const row = document.querySelector('[data-notification-id="' + id + '"]');
+      if (!row) continue;
+      row.classList.remove("notification-unread");
+      const tag = row.querySelector("[data-unread-tag]");
+      if (tag) tag.remove();
+    }
+  }
+
+  // Everything after this tab's mark, with its text; toasts for what is new to this tab.
+  function catchUp() {
+    if (fetching) return fetching;
+    const after = seen || 0;
+    fetching = fetch(feed + "?after=" + after, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then((response) => {
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok || !type.includes("application/json")) return null;
+      return response.json();
+    }).then((data) => {
+      if (!data) return;
+      showUnread(data.unread);
+      const fresh = data.notifications.filter((n) => n.id > after);
+      if (seen !== null) {
+        const unread = fresh.filter((n) => !n.read);
+        unread.slice(-3).forEach(toast);
+        if (unread.length > 3) {
+          toast({ summary: (unread.length - 3) + " more new notifications.", url: "" });
+        }
+      }
+      fresh.forEach((n) => advance(n.id));
+      if (data.more) { fetching = null; return catchUp(); }
+    }).catch(() => { /* offline: the next signal or poll tries again */ })
+      .finally(() => { fetching = null; });
+    return fetching;
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    const tick = () => {
+      catchUp();
+      pollTimer = setTimeout(tick, POLL_MS * (0.75 + Math.random() * 0.5));
+    };
+    pollTimer = setTimeout(tick, 1000 + Math.random() * 2000);
+    body.dataset.notificationsPolling = "on";
+  }
+  function stopPolling() {
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = null;
+    body.dataset.notificationsPolling = "off";
   }
 
   function connect() {
+    if (!("WebSocket" in window)) { startPolling(); return; }
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + path);
+    const socket = new WebSocket(scheme + location.host + path);
     socket.addEventListener("open", () => {
       attempt = 0;
       body.dataset.socketState = "open";
-      socket.send(JSON.stringify({ type: "resume", after: lastSeen() }));
+      stopPolling();
     });
     socket.addEventListener("message", (event) => {
       let data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
       if (typeof data.unread === "number") showUnread(data.unread);
-      if (data.type === "notification") {
-        remember(data.id);
-        toast("You have a new notification.");
-      } else if (data.type === "resume" && data.notifications.length) {
-        data.notifications.forEach((n) => remember(n.id));
-        toast(data.notifications.length === 1 ? "You have a new notification." : data.notifications.length + " new notifications.");
+      if (data.type === "hello") {
+        if (seen === null) advance(data.latest || 0);  // a new browser: start from now
+        else if ((data.latest || 0) > seen) catchUp();
+        // Ask the server too, so a signal sent during the handshake is not missed.
+        socket.send(JSON.stringify({ type: "resume", after: seen || 0 }));
+      } else if (data.type === "notification") {
+        if (data.id > (seen || 0)) catchUp();
+      } else if (data.type === "resume") {
+        const newest = data.notifications.reduce((max, n) => Math.max(max, n.id), 0);
+        if (newest > (seen || 0)) catchUp();
+      } else if (data.type === "read") {
+        markReadOnPage(data.ids || []);
       }
     });
     socket.addEventListener("close", (event) => {
       body.dataset.socketState = "closed";
-      if (event.code === 4401 || event.code === 4403) return;
-      // Exponential backoff with full jitter, capped at 30 s.
-      const delay = Math.random() * Math.min(30000, 500 * 2 ** attempt);
+      if (event.code === 4401 || event.code === 4403) return;  // signed out: stop
+      startPolling();
+      // Exponential backoff with full jitter, capped at 30 s; 4000 asks for a quick return.
+      const cap = event.code === 4000 ? 1000 : Math.min(30000, 500 * 2 ** attempt);
       attempt += 1;
-      setTimeout(connect, delay);
+      setTimeout(connect, Math.random() * cap);
     });
   }
   connect();

@@ -17,9 +17,10 @@ EXPECTED = {
 }
 
 
-def report(fmt: str, slug: str = "osw-2021") -> str:
+def report(fmt: str, slug: str = "osw-2021", period: str | None = None) -> str:
     out = StringIO()
-    call_command("outcome_report", cohort=slug, format=fmt, stdout=out)
+    extra = {"period": period} if period else {}
+    call_command("outcome_report", cohort=slug, format=fmt, stdout=out, **extra)
     return out.getvalue()
 
 
@@ -95,3 +96,82 @@ def test_a_cohort_without_waves_reports_no_answers(cohort):
 def test_an_unknown_cohort_is_refused_by_name(cohort):
     with pytest.raises(CommandError, match="no cohort with the slug “nope”.*osw-test"):
         report("json", "nope")
+
+
+# --- Reporting periods --------------------------------------------------------------------
+
+
+def test_each_quarter_counts_the_answers_submitted_in_it(seeded):
+    # The midpoint wave ran from June 21 to July 16, 2021: its answers split over Q2 and Q3.
+    q2 = json.loads(report("json", period="2021Q2"))
+    q3 = json.loads(report("json", period="2021-Q3"))
+    q4 = json.loads(report("json", period="2021q4"))
+
+    assert (q2["period"], q3["period"], q4["period"]) == ("2021Q2", "2021Q3", "2021Q4")
+    assert q2["period_label"] == "2021 Q2 (Apr–Jun)"
+    made = [{i["code"]: i for i in p["indicators"]}["changes_made"] for p in (q2, q3)]
+    assert 0 < made[0]["denominator"] < 50
+    assert made[0]["denominator"] + made[1]["denominator"] == 50
+    assert made[0]["numerator"] + made[1]["numerator"] == 14
+    assert [r["submitted"] for r in q2["response_rates"] + q3["response_rates"]] == [
+        made[0]["denominator"],
+        made[1]["denominator"],
+    ]
+    # Every end-of-collaborative answer came in December.
+    fourth = {i["code"]: i for i in q4["indicators"]}
+    for code in ["peer_outreach", "shared_internal_external", "shared_in_group"]:
+        assert (fourth[code]["numerator"], fourth[code]["denominator"]) == EXPECTED[code][:2]
+    assert fourth["changes_made"]["denominator"] == 0
+    assert fourth["changes_made"]["percent"] is None
+    for payload in (q2, q3, q4):
+        for indicator in payload["indicators"]:
+            assert list(indicator) == [
+                "code", "label", "numerator", "denominator", "percent", "ci_low", "ci_high"
+            ]  # fmt: skip
+
+
+def test_the_json_report_adds_response_rates_and_attendance(seeded):
+    payload = json.loads(report("json"))
+
+    assert payload["period"] is None
+    assert [(r["wave"], r["submitted"], r["invited"]) for r in payload["response_rates"]] == [
+        ("Midpoint pulse 2021", 50, 56),
+        ("End-of-collaborative survey 2021", 48, 56),
+    ]
+    assert payload["response_rates"][0]["percent"] == pytest.approx(89.29, abs=0.01)
+    attendance = payload["attendance"]
+    assert 0 < attendance["present"] <= attendance["recorded"]
+    assert attendance["present"] == sum(s["present"] for s in attendance["sessions"])
+    assert attendance["ci_low"] < attendance["percent"] < attendance["ci_high"]
+    quarterly = json.loads(report("json", period="2021Q2"))["attendance"]["sessions"]
+    assert 0 < len(quarterly) < len(attendance["sessions"])
+    assert all(s["starts_at"][:7] in {"2021-04", "2021-05", "2021-06"} for s in quarterly)
+
+
+def test_the_text_report_for_a_quarter_names_it(seeded):
+    text = report("text", period="2021Q4")
+
+    assert "Period: 2021 Q4 (Oct–Dec)" in text
+    assert "62.5% (30 of 48; 95% CI 48–75%) [End-of-collaborative survey 2021]" in text
+    assert (
+        "Already made changes to their agency's OSW programming as a direct result: no answers yet"
+    ) in text
+    assert "End-of-collaborative survey 2021: 85.7% (48 of 56; 95% CI 74–93%)" in text
+    assert "Midpoint pulse 2021" not in text
+    assert "Session attendance (present of recorded, " in text
+
+
+def test_the_csv_report_for_a_quarter_keeps_its_columns(seeded):
+    lines = report("csv", period="2021Q4").strip().splitlines()
+
+    assert lines[0] == "code,label,numerator,denominator,percent,ci_low,ci_high"
+    assert lines[1].startswith("changes_made,") and lines[1].endswith(",0,0,,,")
+    assert ",30,48,62.5," in lines[3]
+
+
+@pytest.mark.parametrize("period", ["2022Q1", "2021Q5", "last-quarter"])
+def test_a_period_outside_the_cohort_is_refused_with_its_quarters(cohort, period):
+    with pytest.raises(CommandError, match="not a reporting period") as raised:
+        report("json", cohort.slug, period=period)
+
+    assert "Its quarters: 2026Q1, 2026Q2, 2026Q3, 2026Q4." in str(raised.value)
