@@ -55,3 +55,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Survey report timings over 100,000 answers on PostgreSQL (bench/README.md); options go in
+# BENCH_ARGS, e.g. make bench-surveys BENCH_ARGS="--answers 10000 --runs 10".
+.PHONY: bench-surveys
+bench-surveys: install
+	$(BIN)/python bench/survey_reports.py $(BENCH_ARGS)

@@ -6,7 +6,8 @@ from .models import Option, Question, Response, Survey, Wave
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
-    fields = ["position", "code", "text", "kind", "required"]
+    fields = ["position", "code", "text", "help_text", "kind", "required"]
+    show_change_link = True  # a question's options are edited on its own page
 
 
 class OptionInline(admin.TabularInline):
@@ -20,12 +21,22 @@ class SurveyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ["title"]}
     inlines = [QuestionInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Yes/no and Likert questions answer with fixed options; give new ones theirs.
+        for question in form.instance.questions.all():
+            question.add_default_options()
+
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["code", "survey", "kind", "required", "position"]
     list_filter = ["survey", "kind"]
     inlines = [OptionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.add_default_options()
 
 
 @admin.register(Wave)
@@ -37,7 +48,7 @@ class WaveAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # What respondents agreed to must not change once the wave has opened.
         if obj is not None and obj.is_locked():
-            return ["survey", "cohort", "anonymity", "opens_at"]
+            return [field.removesuffix("_id") for field in Wave.LOCKED_FIELDS]
         return []
 
 

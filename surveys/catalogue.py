@@ -96,6 +96,15 @@ SURVEYS: list[dict] = [
                 ],
             ),
             (
+                # Asked at the midpoint too, so the two waves show a trend.
+                "sessions_useful",
+                "The monthly sessions are useful for my agency's work.",
+                Kind.LIKERT,
+                False,
+                "",
+                [],
+            ),
+            (
                 "satisfaction",
                 "Overall, I am satisfied with the learning collaborative.",
                 Kind.LIKERT,

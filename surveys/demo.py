@@ -15,7 +15,9 @@ from cohorts.demo import DemoContext
 from cohorts.models import Cohort, Membership
 
 from .catalogue import ensure_templates
-from .models import Survey, Wave, WaveInvitation
+from .funder import FunderReport, funder_report
+from .models import Answer, ReportingNarrative, Survey, Wave, WaveInvitation
+from .periods import cohort_quarters
 from .services import Answers, create_wave, submit_response
 
 # The figures the first collaborative reported to its funder.
@@ -128,6 +130,7 @@ def midpoint_extras(rng: random.Random) -> Answers:
 
 def end_extras(rng: random.Random) -> Answers:
     answers: Answers = {
+        "sessions_useful": _likert(rng, weights=(1, 1, 3, 14, 14)),
         "satisfaction": _likert(rng, weights=(1, 1, 4, 15, 14)),
         "recommend": "yes" if rng.random() < 0.9 else "no",
     }
@@ -164,6 +167,7 @@ def seed(ctx: DemoContext) -> None:
         extras=end_extras,
         rng=rng,
     )
+    _seed_narratives(ctx, cohort)
     # The current cohort has a rolling feedback survey open, so the personas can answer one.
     current = ctx.cohorts.get("osw-2026")
     if current is not None:
@@ -179,3 +183,85 @@ def seed(ctx: DemoContext) -> None:
                 created_by=ctx.personas.get("staff"),
                 notify=False,
             )
+
+
+# --- Narratives for the funder, written from each quarter's own figures -------------------
+
+
+def _seed_narratives(ctx: DemoContext, cohort: Cohort) -> None:
+    """One narrative per quarter of the cohort, composed from that quarter's report: what was
+    held and measured, what the answers say stands in the way, and what comes next."""
+    if ReportingNarrative.objects.filter(cohort=cohort).exists():
+        return
+    barrier_labels = dict(
+        Answer.objects.filter(question__code="barriers").values_list(
+            "option__code", "option__label"
+        )
+    )
+    for quarter in cohort_quarters(cohort):
+        report = funder_report(cohort, quarter)
+        if not report.attendance.sessions and not any(i["denominator"] for i in report.indicators):
+            continue
+        start, end = quarter.bounds(cohort.tz)
+        barriers = Answer.objects.filter(
+            question__code="barriers",
+            response__wave__cohort=cohort,
+            response__status="submitted",
+            response__submitted_on__gte=quarter.start,
+            response__submitted_on__lte=quarter.end,
+        ).values_list("option__code", flat=True)
+        counts: dict[str, int] = {}
+        for code in barriers:
+            counts[code] = counts.get(code, 0) + 1
+        upcoming = list(
+            cohort.sessions.scheduled()
+            .filter(starts_at__gte=end)
+            .order_by("starts_at")
+            .values_list("number", "title")[:3]
+        )
+        ReportingNarrative.objects.create(
+            cohort=cohort,
+            year=quarter.year,
+            quarter=quarter.quarter,
+            accomplishments=_accomplishments(report),
+            barriers=_barriers(report, counts, barrier_labels),
+            next_period_plans=_plans(upcoming),
+            updated_by=ctx.personas.get("staff"),
+        )
+        ctx.log(f"{cohort.slug}: narrative for {quarter.label}")
+
+
+def _accomplishments(report: FunderReport) -> str:
+    lines = []
+    held = report.attendance.sessions
+    if held:
+        numbers = ", ".join(str(s.session.number) for s in held)
+        lines.append(
+            f"Held {len(held)} monthly session{'s' if len(held) != 1 else ''} ({numbers}); "
+            f"attendance {report.attendance.share}."
+        )
+    for indicator in report.indicators:
+        if indicator["denominator"]:
+            lines.append(f"{indicator['label']}: {indicator['text']}.")
+    return "\n".join(lines)
+
+
+def _barriers(report: FunderReport, counts: dict[str, int], labels: dict[str, str]) -> str:
+    if counts:
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:2]
+        named = " and ".join(f"{labels[code].lower()} ({n} mentions)" for code, n in top)
+        return f"Teams named {named} as what makes change hardest."
+    low = [s for s in report.attendance.sessions if s.recorded and s.rate is not None]
+    if low:
+        worst = min(low, key=lambda s: (s.rate, s.session.number))
+        return (
+            f"Attendance was lowest at session {worst.session.number} ({worst.present} of "
+            f"{worst.recorded} present); staff followed up with the teams that missed it."
+        )
+    return ""
+
+
+def _plans(upcoming: list[tuple[int, str]]) -> str:
+    if not upcoming:
+        return "Close the collaborative: report the end-of-collaborative survey to the funder."
+    return "Next sessions: " + "; ".join(f"{n}. {title}" for n, title in upcoming) + "."

@@ -1,9 +1,10 @@
 """A wave's submitted answers as data: long format (one row per answer) with a codebook."""
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .models import Answer, Question, Response, Wave
 
@@ -18,6 +19,29 @@ ANSWER_COLUMNS = [
     "number",
     "text",
 ]
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(row: list) -> list:
+    """The row with text that a spreadsheet would run as a formula (an answer such as
+    "=HYPERLINK(…)") turned into plain text by a leading apostrophe."""
+    return [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
+
+
+def add_sheet(book: Workbook, title: str, rows: Iterable[list]) -> None:
+    """Append ``rows`` as a sheet of a write-only workbook; text cells are never formulas."""
+    sheet = book.create_sheet(title)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+
+
 CODEBOOK_COLUMNS = [
     "question_code",
     "question_text",
@@ -78,10 +102,8 @@ def codebook_rows(wave: Wave) -> Iterator[list]:
 def workbook(wave: Wave) -> bytes:
     """The answers and the codebook as two sheets of one XLSX file."""
     book = Workbook(write_only=True)
-    for title, rows in (("answers", answer_rows(wave)), ("codebook", codebook_rows(wave))):
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
+    add_sheet(book, "answers", answer_rows(wave))
+    add_sheet(book, "codebook", codebook_rows(wave))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cohorts.models import Cohort
 from cohorts.sessions import SessionAttendance, attendance_by_session
 
+from .exports import add_sheet
 from .models import ReportingNarrative, Response, Wave, WaveInvitation
 from .periods import Quarter, cohort_quarters
 from .reports import Share, outcome_indicators
@@ -273,46 +274,28 @@ def funder_report(cohort: Cohort, period: Quarter | None = None) -> FunderReport
 # --- Exports ---------------------------------------------------------------------------------
 
 CSV_COLUMNS = ["period", *INDICATOR_FIELDS, "wave"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    """Text a spreadsheet must not run as a formula (a wave title such as "=HYPERLINK(…)")."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def indicator_rows(report: FunderReport) -> list[list]:
     """Header, then one row per indicator."""
     rows: list[list] = [CSV_COLUMNS]
     for i in report.indicators:
-        rows.append([report.period_code, *(i[key] for key in INDICATOR_FIELDS), _text(i["wave"])])
+        rows.append([report.period_code, *(i[key] for key in INDICATOR_FIELDS), i["wave"]])
     return rows
 
 
 def workbook(report: FunderReport) -> bytes:
     """The report as one XLSX file: Indicators, Response rates, Attendance, Narrative."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-
-    def sheet(title: str, rows: list[list]) -> None:
-        ws = book.create_sheet(title)
-        for row in rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                cells.append(cell)
-            ws.append(cells)
 
     indicators = [[*CSV_COLUMNS, "result"]]
     for i in report.indicators:
         indicators.append(
             [report.period_code, *(i[key] for key in INDICATOR_FIELDS), i["wave"], i["text"]]
         )
-    sheet("Indicators", indicators)
+    add_sheet(book, "Indicators", indicators)
 
     rates = [["period", "wave", "survey", "opens", "closes", "invited", "submitted", "percent", "ci_low", "ci_high"]]  # fmt: skip
     for r in report.response_rates:
@@ -329,7 +312,7 @@ def workbook(report: FunderReport) -> bytes:
                 *_figures(r.share).values(),
             ]
         )
-    sheet("Response rates", rates)
+    add_sheet(book, "Response rates", rates)
 
     attendance = [["period", "session", "title", "date", "present", "recorded", "percent", "ci_low", "ci_high"]]  # fmt: skip
     for s in report.attendance.sessions:
@@ -349,7 +332,7 @@ def workbook(report: FunderReport) -> bytes:
         [report.period_code, "all", "All sessions", None, total.present, total.recorded]
         + list(_figures(total.share).values())
     )
-    sheet("Attendance", attendance)
+    add_sheet(book, "Attendance", attendance)
 
     narrative = [["period", "label", "accomplishments", "barriers", "next_period_plans"]]
     for n in report.written_narratives:
@@ -362,7 +345,7 @@ def workbook(report: FunderReport) -> bytes:
                 n.narrative.next_period_plans,
             ]
         )
-    sheet("Narrative", narrative)
+    add_sheet(book, "Narrative", narrative)
 
     buffer = io.BytesIO()
     book.save(buffer)

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from cohorts.access import access_cohort
 
 from . import funder
+from .exports import csv_safe
 from .funder_forms import NarrativeForm
 from .models import ReportingNarrative
 
@@ -109,7 +110,7 @@ def outcomes_export(request: HttpRequest, cohort) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
         return response
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(funder.indicator_rows(report))
+    csv.writer(buffer).writerows(csv_safe(row) for row in funder.indicator_rows(report))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
     return response

@@ -139,13 +139,14 @@ class WaveReport:
 
 
 def with_response_counts(waves: QuerySet[Wave]) -> QuerySet[Wave]:
-    """Annotate ``invited`` and ``submitted``. Subqueries, not joins: joining invitations and
+    """Annotate ``invited``, ``submitted`` and ``not_answered``. Subqueries, not joins: joining invitations and
     responses together would count every invitation once per response."""
     invited = WaveInvitation.objects.filter(wave=OuterRef("pk")).order_by()
     submitted = Response.objects.submitted().filter(wave=OuterRef("pk")).order_by()
     return waves.annotate(
         invited=Coalesce(Subquery(_count_of(invited, "wave")), 0),
         submitted=Coalesce(Subquery(_count_of(submitted, "wave")), 0),
+        not_answered=Coalesce(Subquery(_count_of(invited.filter(used_at__isnull=True), "wave")), 0),
     )
 
 
@@ -458,7 +459,7 @@ INDICATORS = [
 
 def outcome_indicators(cohort: Cohort, period: Quarter | None = None) -> list[dict[str, Any]]:
     """The five indicators, each from the latest wave of the cohort with submitted responses
-    that asks its question. Two queries whatever the size of the cohort.
+    that asks its question. One query whatever the size of the cohort.
 
     With a ``period`` (a quarter), only responses submitted within it count, and each
     indicator comes from the latest wave with submissions in that quarter.
@@ -469,40 +470,39 @@ def outcome_indicators(cohort: Cohort, period: Quarter | None = None) -> list[di
     if period is not None:
         submitted = submitted.filter(submitted_on__range=(period.start, period.end))
         in_period = Q(response__submitted_on__range=(period.start, period.end))
-    sources = (
-        Wave.objects.filter(cohort=cohort, survey__questions__code__in=question_codes)
-        .filter(Exists(submitted))
-        .order_by("-closes_at", "-opens_at", "-pk")
-        .values_list("pk", "title", "survey__questions__code")
-    )
-    latest: dict[str, tuple[int, str]] = {}
-    for wave_id, title, code in sources:
-        latest.setdefault(code, (wave_id, title))
-
-    counts: dict[tuple[int, str], dict[str, int]] = {}
-    if latest:
-        where = Q()
-        for code, (wave_id, _) in latest.items():
-            where |= Q(response__wave_id=wave_id, question__code=code)
-        per_indicator = {
-            i.code: Count(
-                "response",
-                distinct=True,
-                filter=Q(question__code=i.question_code, option__code=i.option_code),
-            )
-            for i in INDICATORS
-        }
-        rows = (
-            Answer.objects.filter(where, in_period, response__status=Response.Status.SUBMITTED)
-            .values("response__wave_id", "question__code")
-            .annotate(n=Count("response", distinct=True), **per_indicator)
-            .order_by()
+    # Each question's latest wave with submissions is a subquery of the one counting query.
+    where = Q()
+    for code in question_codes:
+        latest = (
+            Wave.objects.filter(cohort=cohort, survey__questions__code=code)
+            .filter(Exists(submitted))
+            .order_by("-closes_at", "-opens_at", "-pk")
+            .values("pk")[:1]
         )
-        counts = {(r["response__wave_id"], r["question__code"]): r for r in rows}
+        where |= Q(question__code=code, response__wave_id=Subquery(latest))
+    per_indicator = {
+        i.code: Count(
+            "response",
+            distinct=True,
+            filter=Q(question__code=i.question_code, option__code=i.option_code),
+        )
+        for i in INDICATORS
+    }
+    rows = (
+        Answer.objects.filter(where, in_period, response__status=Response.Status.SUBMITTED)
+        .values("response__wave_id", "response__wave__title", "question__code")
+        .annotate(n=Count("response", distinct=True), **per_indicator)
+        .order_by()
+    )
+    found = {r["question__code"]: r for r in rows}
+    latest_by_code = {
+        code: (r["response__wave_id"], r["response__wave__title"]) for code, r in found.items()
+    }
+    counts = {(r["response__wave_id"], code): r for code, r in found.items()}
 
     indicators = []
     for indicator in INDICATORS:
-        wave_id, wave_title = latest.get(indicator.question_code, (None, ""))
+        wave_id, wave_title = latest_by_code.get(indicator.question_code, (None, ""))
         row = counts.get((wave_id, indicator.question_code), {})
         share = Share.of(row.get(indicator.code, 0), row.get("n", 0))
         indicators.append(

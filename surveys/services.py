@@ -382,14 +382,9 @@ def open_invitations(user: User, at: datetime | None = None) -> QuerySet[WaveInv
 
 def session_feedback_waves(session: Session) -> QuerySet[Wave]:
     """The waves about ``session``, with how many were invited and how many submitted."""
-    return (
-        Wave.objects.filter(session=session)
-        .annotate(
-            invited=Count("invitations", distinct=True),
-            submitted=Count("responses", filter=Q(responses__status="submitted"), distinct=True),
-        )
-        .order_by("-opens_at", "-pk")
-    )
+    from .reports import with_response_counts
+
+    return with_response_counts(Wave.objects.filter(session=session)).order_by("-opens_at", "-pk")
 
 
 def _lock(invitation: WaveInvitation) -> WaveInvitation:

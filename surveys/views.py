@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -33,13 +33,7 @@ def wave_list(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
     waves = Wave.objects.filter(cohort=cohort).select_related("survey", "session")
     if request.user.is_staff:
-        waves = waves.annotate(
-            invited=Count("invitations", distinct=True),
-            submitted=Count("responses", filter=Q(responses__status="submitted"), distinct=True),
-            not_answered=Count(
-                "invitations", filter=Q(invitations__used_at__isnull=True), distinct=True
-            ),
-        )
+        waves = with_response_counts(waves)
     else:
         mine = WaveInvitation.objects.filter(wave=OuterRef("pk"), user=request.user)
         drafts = Response.objects.filter(invitation__in=mine.values("pk"), status="draft")
@@ -171,7 +165,8 @@ def wave_export(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     rows = exports.codebook_rows(wave) if kind == "codebook" else exports.answer_rows(wave)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow(exports.csv_safe(row)) for row in rows),
+        content_type="text/csv; charset=utf-8",
     )
     suffix = "-codebook" if kind == "codebook" else "-answers"
     response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'

@@ -76,3 +76,23 @@ def test_the_xlsx_holds_the_answers_and_the_codebook(client, staff, answered):
 
 def test_members_cannot_export(client, officer, answered):
     assert login(client, officer).get(export_url(answered)).status_code == 403
+
+
+HOSTILE = '=HYPERLINK("http://evil.example","Click")'
+
+
+def test_an_answer_shaped_like_a_formula_stays_text_in_both_formats(
+    client, staff, end_wave, officer
+):
+    invitation = WaveInvitation.objects.get(wave=end_wave, user=officer)
+    submit_response(invitation=invitation, answers={**END_ANSWERS, "most_useful": HOSTILE})
+    login(client, staff)
+
+    rows = read_csv(client.get(export_url(end_wave)))
+    book = load_workbook(io.BytesIO(client.get(export_url(end_wave, "xlsx")).content))
+
+    assert [r[8] for r in rows if r[5] == "most_useful"] == ["'" + HOSTILE]
+    cells = [
+        row[8] for row in book["answers"].iter_rows(min_row=2) if row[5].value == "most_useful"
+    ]
+    assert [(c.value, c.data_type) for c in cells] == [(HOSTILE, "s")]

@@ -226,7 +226,7 @@ def test_the_report_takes_the_same_few_queries_at_any_size(
         data = report.as_dict()
         [s.period.label for s in report.narrative_slots()]
 
-    assert len(captured) == 5  # indicators 2, response rates 1, attendance 1, narratives 1
+    assert len(captured) == 4  # indicators 1, response rates 1, attendance 1, narratives 1
     assert data["response_rates"][0]["invited"] == members
     assert data["attendance"]["sessions"]
 

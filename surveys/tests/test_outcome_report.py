@@ -175,3 +175,29 @@ def test_a_period_outside_the_cohort_is_refused_with_its_quarters(cohort, period
         report("json", cohort.slug, period=period)
 
     assert "Its quarters: 2026Q1, 2026Q2, 2026Q3, 2026Q4." in str(raised.value)
+
+
+def test_the_demo_writes_each_quarters_narrative_from_its_own_figures(seeded):
+    from cohorts.models import Cohort
+    from surveys.models import ReportingNarrative
+
+    cohort = Cohort.objects.get(slug="osw-2021")
+    narratives = {(n.year, n.quarter): n for n in ReportingNarrative.objects.filter(cohort=cohort)}
+
+    assert sorted(narratives) == [(2021, 1), (2021, 2), (2021, 3), (2021, 4)]
+    # The end-of-collaborative answers were all submitted in the fourth quarter.
+    assert "62.5% (30 of 48; 95% CI 48–75%)" in narratives[2021, 4].accomplishments
+    assert "Held 3 monthly sessions" in narratives[2021, 1].accomplishments
+    # The midpoint pulse asked about barriers; its quarters name the most cited ones.
+    assert "makes change hardest" in narratives[2021, 3].barriers
+    assert narratives[2021, 1].next_period_plans.startswith("Next sessions: 4.")
+
+
+def test_the_demo_waves_share_a_question_so_the_cohort_shows_a_trend(seeded):
+    from cohorts.models import Cohort
+    from surveys.trends import cohort_trends
+
+    trends = cohort_trends(Cohort.objects.get(slug="osw-2021"))
+
+    shared = [q for q in trends.questions if len(q.columns) == 2]
+    assert [q.code for q in shared] == ["sessions_useful"]

@@ -29,12 +29,12 @@ def cohort_with_answers(surveys, *, slug: str, members: int):
 
 
 @pytest.mark.parametrize("members", [2, 9])
-def test_the_outcome_indicators_take_two_queries_at_any_size(
+def test_the_outcome_indicators_take_one_query_at_any_size(
     surveys, django_assert_num_queries, members
 ):
     cohort, _ = cohort_with_answers(surveys, slug=f"size-{members}", members=members)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         indicators = outcome_indicators(cohort)
 
     by_code = {i["code"]: i for i in indicators}

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that generate data at scale and time the pages and reports over it."""
