@@ -147,3 +147,46 @@ def test_staff_send_a_wave_a_member_answers_in_two_sittings_and_the_report_moves
     expect(staff_page.locator(".stats")).to_contain_text("1 of 2")
     peer_table = staff_page.get_by_role("table").filter(has_text="Yes").first
     expect(peer_table).to_contain_text("100")
+
+
+def test_staff_print_the_funder_report_for_a_quarter(
+    page, live_server, cohort, staff, officer, command
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.periods import Quarter
+    from surveys.services import submit_response
+
+    wave = make_wave(cohort, ensure_templates()["end-survey"], min_group_size=1)
+    for person, outreach in ((officer, "yes"), (command, "no")):
+        submit_response(
+            invitation=wave.invitations.get(user=person),
+            answers={"peer_outreach": outreach, "knowledge_sharing": "in_group",
+                     "satisfaction": "4", "recommend": "yes"},
+            at=timezone.now() - timedelta(minutes=5),
+        )  # fmt: skip
+    quarter = Quarter.containing(timezone.localdate(timezone=cohort.tz))
+
+    sign_in(page, live_server, staff)
+    check_accessibility(page)
+    page.goto(live_server.url + reverse("surveys:outcomes", args=[cohort.slug]))
+    check_accessibility(page)
+    expect(page.get_by_text("50% (1 of 2; 95% CI 9–91%)").first).to_be_visible()
+
+    page.goto(
+        live_server.url
+        + reverse("surveys:outcomes_print", args=[cohort.slug])
+        + f"?period={quarter.code}"
+    )
+    check_accessibility(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outcome report to the funder")
+    expect(page.get_by_text(cohort.name).first).to_be_visible()
+    expect(page.get_by_text(quarter.label).first).to_be_visible()
+    page.evaluate("window.print = () => { document.body.dataset.printed = 'yes'; }")
+    page.get_by_role("button", name="Print").click()
+    expect(page.locator("body")).to_have_attribute("data-printed", "yes")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
