@@ -146,3 +146,32 @@ def outsider(outsider_team):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+def race(*calls):
+    """Run ``calls`` at the same moment in threads of their own, each with its own database
+    connection; return their results in the order they finished, or raise the first error."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=5)
+            results.append(call())
+        except Exception as exc:  # a thread's exception is otherwise lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    if errors:
+        raise errors[0]
+    return results

@@ -12,7 +12,20 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "phone", "time_zone", "bio"]}),
+        (
+            "Person",
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "time_zone",
+                    "bio",
+                    "share_email",
+                    "share_phone",
+                ]
+            },
+        ),
         ("Roles", {"fields": ["is_active", "is_staff", "is_sme", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -7,8 +7,28 @@ from .models import User
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "phone", "time_zone", "bio"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        fields = [
+            "first_name",
+            "last_name",
+            "phone",
+            "time_zone",
+            "bio",
+            "share_email",
+            "share_phone",
+        ]
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "bio": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "bio": "A few lines for the peer directory: what you do, what you can help with.",
+            "share_email": "Off unless you switch it on. Your name, agency, team and role are "
+            "always shown to your cohorts.",
+            "share_phone": "Shown only if you have entered a phone number above.",
+        }
+
+    def clean_bio(self) -> str:
+        return self.cleaned_data["bio"].strip()
 
 
 class AcceptInvitationForm(forms.Form):

@@ -55,7 +55,14 @@ class User(AbstractUser):
         help_text="Session times are shown in this time zone.",
     )
     phone = models.CharField(max_length=40, blank=True)
-    bio = models.TextField(blank=True, max_length=2000)
+    bio = models.TextField("about me", blank=True, max_length=2000)
+    # What the peer directory of the person's cohorts shows besides name, agency and role.
+    share_email = models.BooleanField(
+        "show my email address to the members of my cohorts", default=False
+    )
+    share_phone = models.BooleanField(
+        "show my phone number to the members of my cohorts", default=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -5,6 +5,8 @@ Production: DEBUG=0 with SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL s
 """
 
 import os
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "cohorts",
     "forum",
     "surveys",
+    "training",
+    "assessments",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file of their own rather than SQLite's in-memory test database, so that the
+    # daphne processes the realtime journeys start can open the same database. One per run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"collaborative-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -111,7 +120,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {
+                # A socket's consumer waits on Redis with a blocking pop of up to 5 s; redis-py
+                # 8's default 5 s read timeout would end that wait with an error and drop every
+                # idle socket (django/channels_redis#422), so reads may take longer here.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+            },
         }
     }
     CACHES = {
@@ -256,3 +271,7 @@ INVITATION_VALID_DAYS = 14
 MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))
 # Forum attachments: uploads larger than this are refused.
 FORUM_ATTACHMENT_MAX_BYTES = int(os.environ.get("FORUM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# Forum email: mentions and direct messages are emailed this long after they happen, and only
+# if still unread; the daily digest goes out after this hour in each person's time zone.
+FORUM_EMAIL_DELAY = timedelta(seconds=int(os.environ.get("FORUM_EMAIL_DELAY_SECONDS", 5 * 60)))
+FORUM_DIGEST_HOUR = int(os.environ.get("FORUM_DIGEST_HOUR", 7))

@@ -17,5 +17,10 @@ urlpatterns = [
     path("me/notifications/", include("forum.notification_urls")),
     path("", include("cohorts.urls")),
     path("", include("surveys.urls")),
+    path("training/", include("training.urls")),
+    path("", include("assessments.urls")),
     path("cohorts/<slug:slug>/forum/", include("forum.urls")),
+    path("cohorts/<slug:slug>/", include("forum.peer_urls")),
+    path("me/messages/", include("forum.message_urls")),
+    path("", include("forum.email_urls")),
 ]

@@ -30,7 +30,10 @@ async def _channel_layer_state() -> str:
         return "down"
     try:
         async with asyncio.timeout(CHANNEL_CHECK_TIMEOUT):
-            channel = await layer.new_channel("healthz.")
+            # The default prefix: channels_redis reads every "specific." channel of this
+            # process in one loop, which the open sockets' consumers are already running; a
+            # channel of another prefix would wait behind them and time out.
+            channel = await layer.new_channel()
             await layer.send(channel, {"type": "healthz.ping"})
             message = await layer.receive(channel)
     except Exception:

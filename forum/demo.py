@@ -1,9 +1,11 @@
 """Demo forum activity: threads between agencies, with replies, quotes, mentions, a shared
-policy, a pinned welcome, a locked thread and a post waiting for staff review.
+policy, a pinned welcome, a locked thread and a post waiting for staff review; direct
+messages between agencies (one to one and a small group), a staff announcement, contact
+details some members chose to share, and notifications read and unread for the personas.
 
-Runs after cohorts.demo. Everything comes from the scripts below and a seeded generator, so
-two runs make the same conversations; a cohort whose forum already has threads is left alone,
-so a second run adds nothing.
+Runs after cohorts.demo. Everything comes from the scripts below and seeded generators, so
+two runs make the same conversations; a cohort whose forum (or whose messages) already exist
+is left alone, so a second run adds nothing. No email is queued for any of it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,24 @@ from datetime import datetime, time, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cohorts.demo import RNG_SEED, DemoContext
+from accounts.models import User
+from cohorts.demo import DEMO_DOMAIN, RNG_SEED, DemoContext
 from cohorts.models import Cohort, Membership
 
-from . import posting
+from . import emails, messaging, posting
+from .measures import contact_makers
 from .mentions import Directory
-from .models import Attachment, Category, Notification, Thread
+from .models import (
+    Attachment,
+    Category,
+    Conversation,
+    ConversationMember,
+    Notification,
+    Thread,
+)
 from .rendering import quote
 
 POLICY_PATH = "forum/demo/peer-support-policy-template.pdf"
@@ -419,8 +431,368 @@ def seed_cohort(ctx: DemoContext, cohort: Cohort, scripts: tuple[Script, ...]) -
     )
 
 
+# Direct messages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Said:
+    """One direct message: who writes it (a cast key) and when (days after the cohort began)."""
+
+    who: str
+    text: str
+    day: float
+
+
+@dataclass(frozen=True)
+class Talk:
+    people: tuple[str, ...]  # the cast keys in the conversation; the first one starts it
+    lines: tuple[Said, ...]
+    title: str = ""
+    unread_by: tuple[str, ...] = ()  # who has not read the last messages yet
+
+
+TALKS_2026 = (
+    Talk(
+        people=("A", "B"),
+        unread_by=("B",),
+        lines=(
+            Said(
+                "A",
+                "Keisha, thank you for the policy you shared in the forum. Could I call you "
+                "about how your clinician contract is set up? We are pricing one for our "
+                "budget meeting.",
+                10,
+            ),
+            Said(
+                "B",
+                "Of course. We pay a monthly retainer plus a per-session rate for group "
+                "debriefs. I will dig out the numbers before we talk.",
+                10.3,
+            ),
+            Said("A", "That would help a lot. Is Thursday afternoon good for you?", 11),
+            Said(
+                "B",
+                "Thursday at 2 works. I will bring the sergeant who runs our peer team.",
+                11.2,
+            ),
+            Said(
+                "A",
+                "Our chief approved a six-month clinician pilot this morning. Thursday made "
+                "the difference: **thank you**.",
+                24,
+            ),
+        ),
+    ),
+    Talk(
+        people=("D", "C"),
+        unread_by=("C",),
+        lines=(
+            Said(
+                "D",
+                "Luis, following up on the debriefs thread: we now invite our dispatchers to "
+                "every debrief. Would our invitation template help your team?",
+                20,
+            ),
+            Said("C", "Yes please. Our communications supervisor has been asking for it.", 20.4),
+            Said(
+                "D",
+                "In short: the same invitation, the same room, and the dispatcher speaks first "
+                "about what they heard on the call. I will send the full template this week.",
+                21,
+            ),
+        ),
+    ),
+    Talk(
+        people=("E", "B", "C", "F"),
+        title="Small agencies: wellness without a coordinator",
+        unread_by=("B",),
+        lines=(
+            Said(
+                "E",
+                "Starting this for those of us without a full-time wellness coordinator. "
+                "What is one thing that worked for you on a small budget?",
+                30,
+            ),
+            Said(
+                "F",
+                "One free counselling session a quarter, booked for everyone by default. "
+                "People only cancel if they have to, and almost nobody does.",
+                30.5,
+            ),
+            Said(
+                "B",
+                "Peer supporters trained by the state association: the course was free, we "
+                "only covered the overtime.",
+                31,
+            ),
+            Said("C", "Taking both ideas to our sergeant. Thank you all.", 31.5),
+        ),
+    ),
+)
+
+ANNOUNCEMENT_2026 = (
+    "Direct messages and the peer directory are open",
+    "You can now write privately to anyone in the cohort, one to one or in a small group "
+    "of up to eight.\n\n"
+    "- Find people in the **peer directory**: agency, role, and the contact details each "
+    "person chose to share.\n"
+    "- Choose what reaches you by email under **Email preferences**: immediately, a daily "
+    "digest, or off.\n\n"
+    "Several teams have already traded policies this way. Reach out between sessions!",
+    35,
+)
+
+# The first collaborative's members who reached a peer from another agency on the platform:
+# about three in five, a little under the 62.5% of survey respondents who said they had (the
+# platform cannot see phone calls or conversations at the meetings).
+PLATFORM_CONTACT_SHARE = 0.6
+
+OPENINGS_2021 = (
+    (
+        "I heard your chief talk about your peer team at the last session. How did you "
+        "choose your first peer supporters?",
+        "We asked the shifts to nominate people they already trusted, then trained the eight "
+        "names that came up most. Happy to share the nomination form.",
+    ),
+    (
+        "Do you have a policy for a wellness check-in after a critical incident? We are "
+        "writing ours and would rather not start from nothing.",
+        "We do: a check-in within 72 hours, by a peer from another shift. I will send you "
+        "the two pages we use.",
+    ),
+    (
+        "Your agency is about our size. How do you cover shifts when people go to the "
+        "wellness training?",
+        "We schedule it on the training days we already have and pay the overtime from the "
+        "grant. It took a year to get it in the budget.",
+    ),
+    (
+        "Who runs your fitness programme: a coordinator, or the officers themselves?",
+        "Two officers who are certified trainers, with two hours a month of paid time. It "
+        "works because it is theirs.",
+    ),
+    (
+        "Did your union sign off on the annual wellness visit? Ours has questions about "
+        "confidentiality.",
+        "They did once the clinician's letter said only attended or not attended. I can put "
+        "you in touch with our union rep.",
+    ),
+    (
+        "How did you get retirees involved in mentoring? We have three who keep offering.",
+        "We pair each retiree with a recruit for their first year, one coffee a month. The "
+        "retirees love it as much as the recruits.",
+    ),
+    (
+        "What did you use to measure whether your wellness unit works? Our council wants numbers.",
+        "Sick leave, overtime for cover, and a short anonymous survey twice a year. The "
+        "survey mattered most to the council.",
+    ),
+    (
+        "Thank you for the financial literacy materials. Did you run them on duty time?",
+        "Yes, in two-hour blocks at shift change. Attendance doubled once the chief came to "
+        "the first one.",
+    ),
+)
+
+GROUP_2021 = (
+    "Rural agencies: peer support on a shoestring",
+    (
+        "Starting a group for the rural agencies: what has worked for you without a budget "
+        "line for wellness?",
+        "A regional peer team shared with two neighbouring agencies. Nobody has to support "
+        "their own shift.",
+        "Free training from the state association, and a clinician we share with the "
+        "county fire service.",
+        "We are trying the shared team next year. Thank you for writing this down.",
+    ),
+)
+
+
+def _send(
+    cohort: Cohort, author, conversation: Conversation | None, recipients, text, when, title=""
+):
+    if conversation is None:
+        conversation, _ = messaging.start_conversation(
+            cohort=cohort, author=author, recipients=recipients, body=text, title=title, when=when
+        )
+        return conversation
+    messaging.send_message(conversation=conversation, author=author, body=text, when=when)
+    return conversation
+
+
+def _read_all(conversation: Conversation, *, except_ids: set[int] = frozenset()) -> None:
+    """Everyone in the conversation has read it, except ``except_ids``."""
+    conversation.refresh_from_db()
+    for place in conversation.members.select_related("user"):
+        if place.user_id in except_ids:
+            continue
+        messaging.mark_conversation_read(
+            user=place.user, conversation=conversation, message_id=conversation.last_message_id
+        )
+
+
+def seed_talks_2026(ctx: DemoContext, cohort: Cohort) -> None:
+    cast = _cast(ctx, cohort, random.Random(f"{RNG_SEED}-{cohort.slug}-forum"))
+    for talk in TALKS_2026:
+        conversation = None
+        for said in talk.lines:
+            author = cast[said.who]
+            others = [cast[key] for key in talk.people if key != said.who]
+            conversation = _send(
+                cohort, author, conversation, others, said.text, _when(cohort, said.day), talk.title
+            )
+        _read_all(conversation, except_ids={cast[key].pk for key in talk.unread_by})
+    title, body, day = ANNOUNCEMENT_2026
+    post = posting.announce(
+        cohort=cohort, author=cast["staff"], title=title, body=body, when=_when(cohort, day)
+    ).post
+    # Most members have seen it; the command and peer personas have not yet.
+    unread = {ctx.personas[key].pk for key in ("command", "peer") if key in ctx.personas}
+    Notification.objects.filter(
+        kind=Notification.Kind.ANNOUNCEMENT, url=post.get_absolute_url(), read_at__isnull=True
+    ).exclude(recipient__in=unread).update(read_at=timezone.now())
+    # The personas have read the replies in threads they watch, all but the newest.
+    for persona in ctx.personas.values():
+        replies = Notification.objects.filter(
+            recipient=persona, cohort=cohort, kind=Notification.Kind.REPLY, read_at__isnull=True
+        ).order_by("-pk")
+        older = list(replies.values_list("pk", flat=True)[1:])
+        Notification.objects.filter(pk__in=older).update(read_at=timezone.now())
+
+
+def _agency_of(cohort: Cohort) -> dict[int, int]:
+    agency: dict[int, int] = {}
+    for user_id, agency_id in (
+        Membership.objects.for_cohort(cohort).order_by("pk").values_list("user_id", "team__agency")
+    ):
+        agency.setdefault(user_id, agency_id)
+    return agency
+
+
+def seed_talks_2021(ctx: DemoContext, cohort: Cohort) -> None:
+    """Cross-agency conversations through the year, until PLATFORM_CONTACT_SHARE of the
+    members have reached a peer from another agency (counting the forum's replies too)."""
+    rng = random.Random(f"{RNG_SEED}-{cohort.slug}-messages")
+    agency = _agency_of(cohort)
+    people = {u.pk: u for u in User.objects.filter(pk__in=agency).order_by("email")}
+    already = set(contact_makers(cohort).values_list("pk", flat=True))
+    target = round(len(people) * PLATFORM_CONTACT_SHARE)
+    waiting = sorted(set(people) - already)
+    rng.shuffle(waiting)
+    chosen = waiting[: max(target - len(already), 0)]
+
+    def day(low: int, high: int) -> datetime:
+        return _when(cohort, rng.uniform(low, high))
+
+    # A small group across three agencies or more.
+    title, (opening, *replies) = GROUP_2021
+    group: list[int] = []
+    for user_id in chosen:
+        if agency[user_id] not in {agency[g] for g in group}:
+            group.append(user_id)
+        if len(group) == 4:
+            break
+    if len(group) >= 2:
+        when = day(60, 90)
+        conversation = _send(
+            cohort, people[group[0]], None, [people[g] for g in group[1:]], opening, when, title
+        )
+        for offset, (user_id, text) in enumerate(zip(group[1:], replies, strict=False), 1):
+            _send(
+                cohort, people[user_id], conversation, [], text, when + timedelta(hours=5 * offset)
+            )
+        chosen = [c for c in chosen if c not in group]
+
+    # Then pairs, each from two agencies; whoever is left writes to someone already counted.
+    while chosen:
+        first = chosen.pop(0)
+        partner = next((c for c in chosen if agency[c] != agency[first]), None)
+        if partner is not None:
+            chosen.remove(partner)
+        opening, answer = OPENINGS_2021[rng.randrange(len(OPENINGS_2021))]
+        when = day(20, 330)
+        if partner is None:
+            counted = sorted(u for u in already or people if agency[u] != agency[first])
+            conversation = _send(
+                cohort, people[first], None, [people[rng.choice(counted)]], opening, when
+            )
+            continue
+        conversation = _send(cohort, people[first], None, [people[partner]], opening, when)
+        _send(
+            cohort,
+            people[partner],
+            conversation,
+            [],
+            answer,
+            when + timedelta(hours=rng.uniform(2, 30)),
+        )
+
+
+def seed_messages(ctx: DemoContext, cohort: Cohort) -> None:
+    if Conversation.objects.filter(cohort=cohort).exists():
+        return
+    if cohort.slug == "osw-2026":
+        seed_talks_2026(ctx, cohort)
+    elif cohort.slug == "osw-2021":
+        seed_talks_2021(ctx, cohort)
+    if cohort.status == Cohort.Status.COMPLETED:
+        # A finished cohort's conversations are read, and nobody is told about them now.
+        last = Conversation.objects.filter(pk=OuterRef("conversation")).values("last_message")
+        ConversationMember.objects.filter(conversation__cohort=cohort).update(
+            last_read_message_id=Subquery(last[:1])
+        )
+        Notification.objects.filter(cohort=cohort, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    made = contact_makers(cohort).count()
+    ctx.log(
+        f"{cohort.slug}: {Conversation.objects.filter(cohort=cohort).count()} conversations; "
+        f"{made} of {len(_agency_of(cohort))} members reached a peer from another agency"
+    )
+
+
+# Contact details in the peer directory --------------------------------------------------------
+
+BIOS = (
+    "Runs our peer support team; ask me about training new peer supporters.",
+    "Wellness coordinator since 2019. Happy to share our fitness and nutrition programme.",
+    "Patrol sergeant, night shift. Interested in sleep and shift-work research.",
+    "Dispatcher and peer supporter: dispatchers need debriefs too.",
+    "Command staff sponsor of our wellness unit. I can talk budgets and buy-in.",
+    "Mentorship programme lead; we pair every recruit with a mentor from another shift.",
+)
+
+
+def seed_sharing(ctx: DemoContext) -> None:
+    """Some members share their email, a few their phone, and some wrote an "about me"."""
+    people = User.objects.filter(email__endswith=".example")
+    if people.filter(Q(share_email=True) | Q(share_phone=True)).exists():
+        return
+    rng = random.Random(f"{RNG_SEED}-sharing")
+    for key in ("staff", "command", "peer"):
+        persona = ctx.personas.get(key)
+        if persona is not None:
+            User.objects.filter(pk=persona.pk).update(share_email=True)
+    for user in people.exclude(email__endswith=f"@{DEMO_DOMAIN}").order_by("email"):
+        changes = {}
+        if rng.random() < 0.45:
+            changes["share_email"] = True
+        if rng.random() < 0.2:
+            changes["share_phone"] = True
+            changes["phone"] = (
+                user.phone or f"({rng.randint(201, 989)}) 555-01{rng.randint(0, 99):02}"
+            )
+        if not user.bio and rng.random() < 0.3:
+            changes["bio"] = rng.choice(BIOS)
+        if changes:
+            User.objects.filter(pk=user.pk).update(**changes)
+
+
 def seed(ctx: DemoContext) -> None:
-    for slug, scripts in SCRIPTS.items():
-        cohort = ctx.cohorts.get(slug) or Cohort.objects.filter(slug=slug).first()
-        if cohort is not None:
-            seed_cohort(ctx, cohort, scripts)
+    with emails.held():
+        for slug, scripts in SCRIPTS.items():
+            cohort = ctx.cohorts.get(slug) or Cohort.objects.filter(slug=slug).first()
+            if cohort is not None:
+                seed_cohort(ctx, cohort, scripts)
+                seed_messages(ctx, cohort)
+        seed_sharing(ctx)

@@ -68,6 +68,7 @@ class BodyField(forms.CharField):
             "Type @ and a name to mention a member of this cohort.",
         )
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
+        kwargs.setdefault("error_messages", {"required": "Write a message."})
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -165,3 +166,129 @@ class SearchForm(forms.Form):
         if not self.is_valid():
             return ""
         return " ".join(self.cleaned_data["q"].split())
+
+
+# Direct messages, announcements and email preferences ----------------------------------------
+
+MESSAGE_HELP = "Markdown: **bold**, *italic*, > quote, - lists, [link](https://…)."
+
+
+class MessageForm(forms.Form):
+    body = BodyField(
+        label="Your message",
+        help_text=MESSAGE_HELP,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    """People of the cohort, each labelled with their rank and team (or "Program staff")."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, person) -> str:
+        team = getattr(person, "directory_team", None)
+        if team:
+            rank = getattr(person, "directory_rank", "")
+            return f"{person.display_name} — {rank + ', ' if rank else ''}{team}"
+        return f"{person.display_name} — Program staff"
+
+
+class NewConversationForm(forms.Form):
+    recipients = PersonChoiceField(
+        queryset=None,
+        label="Write to",
+        help_text="One person for a private conversation, or up to seven for a group.",
+    )
+    title = forms.CharField(
+        label="Name of the group",
+        max_length=120,
+        required=False,
+        help_text="Optional, for a group conversation: what everyone in it will see.",
+    )
+    body = BodyField(label="Message", help_text=MESSAGE_HELP)
+
+    def __init__(self, *args, people, **kwargs):
+        from .messaging import OUTSIDE_COHORT
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["recipients"]
+        field.queryset = people
+        field.error_messages.update(
+            {
+                "required": "Choose at least one person to write to.",
+                "invalid_choice": OUTSIDE_COHORT,
+                "invalid_pk_value": OUTSIDE_COHORT,
+            }
+        )
+
+    def clean_recipients(self):
+        from .conversations import MAX_PARTICIPANTS
+
+        people = self.cleaned_data["recipients"]
+        if len(people) > MAX_PARTICIPANTS - 1:
+            raise ValidationError(
+                f"A conversation has at most {MAX_PARTICIPANTS} people, you included: "
+                f"choose up to {MAX_PARTICIPANTS - 1}."
+            )
+        return people
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = BodyField(
+        label="Announcement",
+        help_text=MESSAGE_HELP + " Every member of the cohort is notified.",
+    )
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError("Give the announcement a title.")
+        return title
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, rank or agency"}),
+    )
+    agency = forms.TypedChoiceField(label="Agency", required=False, coerce=int, empty_value=None)
+    role = forms.ChoiceField(label="Role", required=False)
+
+    def __init__(self, *args, agencies, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "Any agency"), *agencies]
+        self.fields["role"].choices = [("", "Any role"), *roles]
+
+
+class PreferencesForm(forms.Form):
+    """One choice per kind of notification: email immediately, in the daily digest, or not."""
+
+    LABELS = {
+        "message": ("Direct messages", "Someone writes to you in a conversation."),
+        "mention": ("Mentions of you", "Someone types @ and your name in the forum."),
+        "reply": ("Replies in threads you watch", "You watch the threads you start or reply to."),
+        "thread": (
+            "New threads in categories you watch",
+            "Only for the categories you chose to watch.",
+        ),
+        "announcement": ("Announcements from program staff", "News for your whole cohort."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        from .models import NotificationPreference
+
+        super().__init__(*args, **kwargs)
+        for kind in NotificationPreference.KINDS:
+            label, help_text = self.LABELS[kind]
+            default = NotificationPreference.Delivery(NotificationPreference.default_for(kind))
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=NotificationPreference.Delivery.choices,
+                widget=forms.RadioSelect,
+                help_text=f"{help_text} Unless you choose: {default.label.lower()}.",
+                error_messages={"required": f"Choose how to hear about {label.lower()}."},
+            )

@@ -45,6 +45,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when an email (immediate or in a digest) has told the person: never twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -58,6 +60,80 @@ class Notification(models.Model):
     def as_signal(self) -> dict:
         """What may travel over the channel layer: ids and kinds, never message text."""
         return {"id": self.pk, "kind": self.kind, "cohort": self.cohort_id}
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear by email about one kind of notification.
+
+    Without a row the default applies (DEFAULT_DELIVERY). Notifications always appear in the
+    notification centre; this only decides the email.
+    """
+
+    class Delivery(models.TextChoices):
+        IMMEDIATELY = "immediately", "Immediately"
+        DIGEST = "digest", "Daily digest"
+        OFF = "off", "Off"
+
+    # The kinds a person can choose for, in the order the preferences page lists them.
+    KINDS = [
+        Notification.Kind.MESSAGE,
+        Notification.Kind.MENTION,
+        Notification.Kind.REPLY,
+        Notification.Kind.THREAD,
+        Notification.Kind.ANNOUNCEMENT,
+    ]
+    DEFAULT_DELIVERY = {
+        Notification.Kind.MESSAGE: Delivery.IMMEDIATELY,
+        Notification.Kind.MENTION: Delivery.IMMEDIATELY,
+        Notification.Kind.REPLY: Delivery.DIGEST,
+        Notification.Kind.THREAD: Delivery.DIGEST,
+        Notification.Kind.ANNOUNCEMENT: Delivery.DIGEST,
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    delivery = models.CharField(max_length=12, choices=Delivery.choices)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="forum_preference_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(delivery__in=["immediately", "digest", "off"]),
+                name="forum_preference_delivery_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()} by email {self.get_delivery_display()}"
+
+    @classmethod
+    def default_for(cls, kind: str) -> str:
+        return cls.DEFAULT_DELIVERY.get(kind, cls.Delivery.OFF)
+
+
+class DigestDelivery(models.Model):
+    """The daily digest sent to one person for one day (their local date): the job's memory.
+
+    The unique constraint makes the digest idempotent: a second run, or two workers at once,
+    cannot claim the same person's day twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    notification_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="forum_digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.user} on {self.day}"
 
 
 # The forum -------------------------------------------------------------------------------------
@@ -429,3 +505,23 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_level_display().lower()} {self.thread or self.category}"
+
+
+# Direct messages live in their own module; importing them here registers the models.
+from .conversations import Conversation, ConversationMember, Message  # noqa: E402
+
+__all__ = [
+    "Attachment",
+    "Category",
+    "Conversation",
+    "ConversationMember",
+    "DigestDelivery",
+    "Flag",
+    "Message",
+    "Notification",
+    "NotificationPreference",
+    "Post",
+    "Thread",
+    "ThreadRead",
+    "Watch",
+]

@@ -1,7 +1,7 @@
 """Writes in the forum: threads, replies, edits, moderation, flags, read marks and watches.
 
 Each function runs in one transaction. Notifications are rows written in that same
-transaction (through services.notify), so a reply and the notifications it causes are saved
+transaction (through services.notify_many), so a reply and the notifications it causes are saved
 together or not at all; the socket signal follows after commit and may fail without harm.
 """
 
@@ -19,10 +19,11 @@ from django.utils.text import Truncator
 from accounts.models import User
 from cohorts.models import Cohort, Membership, Topic
 
+from . import emails
 from .mentions import Directory
 from .models import Attachment, Category, Flag, Notification, Post, Thread, ThreadRead, Watch
 from .rendering import Rendered, render
-from .services import notify
+from .services import notify_many
 
 GENERAL_SLUG = "general"
 MAX_ATTACHMENTS = 5
@@ -138,8 +139,10 @@ def _still_participants(cohort: Cohort, user_ids: Iterable[int]):
 
 
 def _notify_all(users, *, kind: str, summary: str, url: str, cohort: Cohort) -> None:
-    for user in users:
-        notify(recipient=user, kind=kind, summary=summary, url=url, cohort=cohort)
+    """One notification per person, written together; their email is queued for those who
+    want this kind immediately."""
+    notifications = notify_many(users, kind=kind, summary=summary, url=url, cohort=cohort)
+    emails.schedule(notifications)
 
 
 def _watchers(thread: Thread) -> set[int]:
@@ -364,6 +367,53 @@ def delete_post(*, post: Post, by) -> None:
                 storage.delete(name)
 
         transaction.on_commit(remove_files, robust=True)
+
+
+# Announcements --------------------------------------------------------------------------------
+
+
+def cohort_member_ids(cohort: Cohort, *, exclude=None) -> list[int]:
+    """Active members of the cohort's teams (each once)."""
+    member = Membership.objects.filter(user=OuterRef("pk"), team__cohort=cohort)
+    people = User.objects.filter(is_active=True).filter(Exists(member))
+    if exclude is not None:
+        people = people.exclude(pk=exclude.pk)
+    return list(people.order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def announce(
+    *, cohort: Cohort, author, title: str, body: str, when: datetime | None = None
+) -> Posted:
+    """A staff announcement: a pinned, locked thread in the cohort's General category, and an
+    announcement notification for every member of the cohort, written in this transaction."""
+    _require_staff(author)
+    title = title.strip()
+    if not title:
+        raise ForumRefusal("Give the announcement a title.")
+    ensure_categories(cohort)
+    general = Category.objects.get(cohort=cohort, topic__isnull=True)
+    when = when or timezone.now()
+    thread = Thread.objects.create(
+        category=general,
+        cohort=cohort,
+        title=title,
+        author=author,
+        created=when,
+        last_post_at=when,
+        pinned=True,
+        locked=True,
+    )
+    post, rendered = _add_post(thread, author=author, body=body, quoted=None, files=(), when=when)
+    mark_read(user=author, thread=thread, post_id=post.pk)
+    _notify_all(
+        cohort_member_ids(cohort, exclude=author),
+        kind=Notification.Kind.ANNOUNCEMENT,
+        summary=f"Announcement from program staff: “{_short(title)}”",
+        url=_post_url(cohort, post),
+        cohort=cohort,
+    )
+    return Posted(post, rendered.unknown)
 
 
 # Moderation -----------------------------------------------------------------------------------

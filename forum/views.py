@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -17,9 +18,18 @@ from cohorts.models import Membership
 
 from . import posting
 from .access import access_attachment, access_category, access_post, access_thread
-from .forms import EditPostForm, FlagForm, ReplyForm, SearchForm, ThreadForm, WatchForm
+from .forms import (
+    AnnouncementForm,
+    EditPostForm,
+    FlagForm,
+    ReplyForm,
+    SearchForm,
+    ThreadForm,
+    WatchForm,
+)
+from .measures import peer_contacts
 from .mentions import Directory
-from .models import POSTS_PER_PAGE, Category, Flag, Post, Thread, ThreadRead, Watch
+from .models import POSTS_PER_PAGE, Category, Flag, Notification, Post, Thread, ThreadRead, Watch
 from .rendering import quote
 from .search import search_posts
 
@@ -580,3 +590,70 @@ def flag_resolve(request: HttpRequest, slug: str, flag_id: int) -> HttpResponse:
             f"{outcome.label}. {closed} flag{'s' if closed != 1 else ''} closed.",
         )
     return redirect(reverse("forum:flags", args=[cohort.slug]))
+
+
+# Announcements and the peer-contact measure (program staff) -----------------------------------
+
+
+@staff_required
+def announce(request: HttpRequest, slug: str) -> HttpResponse:
+    """Post an announcement: a pinned, locked thread every member of the cohort is told of."""
+    cohort = access_cohort(request.user, slug)
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            posted = posting.announce(
+                cohort=cohort,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except posting.ForumRefusal as exc:
+            form.add_error(None, exc)
+        else:
+            told = Notification.objects.filter(
+                kind=Notification.Kind.ANNOUNCEMENT,
+                url=reverse("forum:post", args=[cohort.slug, posted.post.pk]),
+            ).count()
+            messages.success(
+                request,
+                f"Your announcement is posted and pinned; {told} member{pluralize(told)} "
+                f"{'were' if told != 1 else 'was'} notified.",
+            )
+            return redirect(posted.post.thread.get_absolute_url())
+    return render(request, "forum/announce.html", {"cohort": cohort, "form": form})
+
+
+@staff_required
+def peer_contact(request: HttpRequest, slug: str) -> HttpResponse:
+    """How many members reached a peer from another agency on the platform, beside what the
+    survey's respondents reported. Counts only."""
+    from surveys.funder import UnknownPeriod, period_for
+    from surveys.periods import cohort_quarters
+    from surveys.reports import Share, outcome_indicators
+
+    cohort = access_cohort(request.user, slug)
+    try:
+        period = period_for(cohort, request.GET.get("period"))
+    except UnknownPeriod as error:
+        messages.error(request, str(error))
+        return redirect(reverse("forum:peer_contact", args=[cohort.slug]))
+    start, end = period.bounds(cohort.tz) if period else (None, None)
+    made, members = peer_contacts(cohort, start=start, end=end)
+    survey = next(
+        (i for i in outcome_indicators(cohort, period) if i["code"] == "peer_outreach"), None
+    )
+    return render(
+        request,
+        "forum/peer_contact.html",
+        {
+            "cohort": cohort,
+            "period": period,
+            "quarters": cohort_quarters(cohort),
+            "platform": Share.of(made, members),
+            "survey": survey,
+            "survey_share": Share.of(survey["numerator"], survey["denominator"])
+            if survey
+            else None,
+        },
+    )

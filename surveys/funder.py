@@ -105,6 +105,7 @@ class FunderReport:
     attendance: AttendanceSummary
     narratives: list[PeriodNarrative]
     peer_contacts: Share | None = None
+    teams_with_changes: Share | None = None
     generated: datetime = field(default_factory=timezone.now)
 
     @property
@@ -177,6 +178,15 @@ class FunderReport:
                     "members": self.peer_contacts.count,
                     "of": self.peer_contacts.n,
                     **_figures(self.peer_contacts),
+                }
+            ),
+            "teams_with_changes": (
+                None
+                if self.teams_with_changes is None
+                else {
+                    "teams": self.teams_with_changes.count,
+                    "of": self.teams_with_changes.n,
+                    **_figures(self.teams_with_changes),
                 }
             ),
             "narratives": [
@@ -255,6 +265,18 @@ def platform_peer_contacts(cohort: Cohort, period: Quarter | None = None) -> Sha
     return Share.of(made, members)
 
 
+def platform_team_changes(cohort: Cohort, period: Quarter | None = None) -> Share | None:
+    """Teams with an action step done (in the quarter, when one is given), of the cohort's
+    teams, from the action plans; None when the assessments app is not installed."""
+    try:
+        from assessments.measures import teams_with_changes
+    except ImportError:
+        return None
+    start, end = (period.start, period.end) if period else (None, None)
+    changed, teams = teams_with_changes(cohort, start=start, end=end)
+    return Share.of(changed, teams)
+
+
 def funder_report(cohort: Cohort, period: Quarter | None = None) -> FunderReport:
     """Everything the funder's report shows for ``cohort``, over the whole cohort or one
     quarter. Five queries whatever the number of waves, responses or sessions."""
@@ -268,6 +290,7 @@ def funder_report(cohort: Cohort, period: Quarter | None = None) -> FunderReport
         attendance=AttendanceSummary(attendance_by_session(cohort, start=start, end=end)),
         narratives=narratives(cohort, period),
         peer_contacts=platform_peer_contacts(cohort, period),
+        teams_with_changes=platform_team_changes(cohort, period),
     )
 
 

@@ -130,17 +130,32 @@ class PageWatch:
 _watches: dict[int, PageWatch] = {}
 
 
-def open_watched_page(browser, viewport: dict | None = None):
-    """A page in a fresh context that records console errors and CSP violations."""
+def open_watched_page(browser, viewport: dict | None = None, *, real_socket: bool = False):
+    """A page in a fresh context that records console errors and CSP violations.
+
+    The notification socket is answered by ``fake_notifications_socket`` unless
+    ``real_socket`` is set, for pages served by a daphne process (tests/daphne.py).
+    """
     context = browser.new_context(viewport=viewport or DESKTOP, locale="en-US")
     context.add_init_script(CSP_LISTENER)
     context.expose_binding("__reportCspViolation", _record_csp_violation)
-    context.route_web_socket("**/ws/notifications/", fake_notifications_socket)
+    if not real_socket:
+        context.route_web_socket("**/ws/notifications/", fake_notifications_socket)
     page = context.new_page()
+    return page, _watch(page)
+
+
+def open_watched_tab(page):
+    """Another tab in ``page``'s browser context (same cookies and storage), watched alike."""
+    tab = page.context.new_page()
+    return tab, _watch(tab)
+
+
+def _watch(page) -> PageWatch:
     page.set_default_timeout(TIMEOUT_MS)
     watch = _watches[id(page)] = PageWatch(page)
     watch.attach()
-    return page, watch
+    return watch
 
 
 def _record_csp_violation(source, violation) -> None:
@@ -163,6 +178,7 @@ def forgive_console_errors(page, containing: str) -> int:
 
 
 def close_watched_page(page) -> None:
+    """Close the page's browser context (a tab's context may already be closed)."""
     _watches.pop(id(page), None)
     page.context.close()
 

@@ -17,6 +17,7 @@ PUBLIC = "public"  # 200, or a redirect somewhere other than a login page
 LOGIN = "login"  # redirect to settings.LOGIN_URL
 ADMIN_LOGIN = "admin-login"  # redirect to the admin's own login page
 NOT_FOUND = "404"  # the URL carries a secret (token, key) and a made-up one finds nothing
+BAD_REQUEST = "400"  # the URL carries a signed token and a made-up one is refused as invalid
 
 INVENTORY = {
     # The project's own routes.
@@ -80,6 +81,24 @@ INVENTORY = {
     "cohorts/<slug:slug>/outcomes/print/": LOGIN,
     "cohorts/<slug:slug>/outcomes/export/": LOGIN,
     "cohorts/<slug:slug>/outcomes/<str:period>/narrative/": LOGIN,
+    # Self-assessments, action plans and community partners (private to the team and staff).
+    "assessments/roadmap/": LOGIN,
+    "assessments/instrument/": LOGIN,
+    "cohorts/<slug:slug>/assessments/": LOGIN,
+    "cohorts/<slug:slug>/assessments.csv": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/assessment/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/assessment/results/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/assessment/<str:round>/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/assessment/<str:round>/draft/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/steps/new/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/steps/suggest/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/steps/<int:step_id>/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/steps/<int:step_id>/notes/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/plan/steps/<int:step_id>/delete/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/partners/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/partners/<int:partner_id>/": LOGIN,
+    "cohorts/<slug:slug>/teams/<int:team_id>/partners/<int:partner_id>/delete/": LOGIN,
     # The cohort's forum.
     "cohorts/<slug:slug>/forum/": LOGIN,
     "cohorts/<slug:slug>/forum/new/": LOGIN,
@@ -100,6 +119,49 @@ INVENTORY = {
     "cohorts/<slug:slug>/forum/p/<int:post_id>/flag/": LOGIN,
     "cohorts/<slug:slug>/forum/p/<int:post_id>/hide/": LOGIN,
     "cohorts/<slug:slug>/forum/attachments/<int:attachment_id>/": LOGIN,
+    "cohorts/<slug:slug>/forum/announce/": LOGIN,
+    "cohorts/<slug:slug>/forum/peer-contact/": LOGIN,
+    # Direct messages, the peer directory and email preferences.
+    "cohorts/<slug:slug>/directory/": LOGIN,
+    "cohorts/<slug:slug>/messages/new/": LOGIN,
+    "me/messages/": LOGIN,
+    "me/messages/<int:conversation_id>/": LOGIN,
+    "me/messages/<int:conversation_id>/mute/": LOGIN,
+    "me/email-preferences/": LOGIN,
+    "email/unsubscribe/<str:token>/": BAD_REQUEST,  # the signed token works without sign-in
+    # The Officer Resilience Training Program: the program page, the request form, the list of
+    # trainings and the library are public. Public detail pages answer 404 for the made-up id
+    # here; training/tests/test_public_pages.py opens real ones anonymously.
+    "training/": PUBLIC,
+    "training/edit/": LOGIN,
+    "training/request/": PUBLIC,
+    "training/request/thanks/": PUBLIC,
+    "training/requests/": LOGIN,
+    "training/requests/<int:request_id>/": LOGIN,
+    "training/requests/<int:request_id>/review/": LOGIN,
+    "training/requests/<int:request_id>/schedule/": LOGIN,
+    "training/requests/<int:request_id>/decline/": LOGIN,
+    "training/events/": PUBLIC,
+    "training/events/new/": LOGIN,
+    "training/events/<int:event_id>/": NOT_FOUND,
+    "training/events/<int:event_id>/edit/": LOGIN,
+    "training/events/<int:event_id>/cancel/": LOGIN,
+    "training/events/<int:event_id>/register/": LOGIN,
+    "training/events/<int:event_id>/registrations/<int:registration_id>/cancel/": LOGIN,
+    "training/events/<int:event_id>/roster/": LOGIN,
+    "training/events/<int:event_id>/roster.csv": LOGIN,
+    "training/events/<int:event_id>/sign-in-sheet/": LOGIN,
+    "training/events/<int:event_id>/evaluation/": LOGIN,
+    "training/coordinators/": LOGIN,
+    "training/coordinators/<int:coordinator_id>/remove/": LOGIN,
+    "training/library/": PUBLIC,
+    "training/library/new/": LOGIN,
+    "training/library/suggest/": LOGIN,
+    "training/library/suggestions/": LOGIN,
+    "training/library/suggestions/<int:suggestion_id>/review/": LOGIN,
+    "training/library/<int:item_id>/": NOT_FOUND,
+    "training/library/<int:item_id>/edit/": LOGIN,
+    "training/library/<int:item_id>/file/": LOGIN,  # member-only: visitors go to sign in
     # allauth pages a signed-out person needs (every other allauth route defaults to LOGIN).
     "accounts/login/": PUBLIC,
     "accounts/logout/": PUBLIC,
@@ -242,6 +304,9 @@ def test_anonymous_visitor_gets_the_inventoried_outcome(client, dummy_values, ro
             }, f"{route!r} is inventoried as public but sends visitors to sign in"
     elif expected == NOT_FOUND:
         assert response.status_code == 404, f"GET {url} answered {response.status_code}"
+    elif expected == BAD_REQUEST:
+        assert response.status_code == 400, f"GET {url} answered {response.status_code}"
+        assert client.post(url).status_code == 400, f"POST {url} did not answer 400"
     else:
         login_path = (
             reverse("admin:login") if expected == ADMIN_LOGIN else resolve_url(settings.LOGIN_URL)

@@ -66,9 +66,12 @@
   }
 
   // Everything after this tab's mark, with its text; toasts for what is new to this tab.
-  function catchUp() {
+  // A tab with no mark yet (a new browser, its socket not up) starts from now: it pages to the
+  // newest without toasting any of what was already there.
+  function catchUp(quiet) {
     if (fetching) return fetching;
     const after = seen || 0;
+    const silent = quiet === true || seen === null;
     fetching = fetch(feed + "?after=" + after, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
@@ -80,7 +83,7 @@
       if (!data) return;
       showUnread(data.unread);
       const fresh = data.notifications.filter((n) => n.id > after);
-      if (seen !== null) {
+      if (!silent) {
         const unread = fresh.filter((n) => !n.read);
         unread.slice(-3).forEach(toast);
         if (unread.length > 3) {
@@ -88,7 +91,7 @@
         }
       }
       fresh.forEach((n) => advance(n.id));
-      if (data.more) { fetching = null; return catchUp(); }
+      if (data.more) { fetching = null; return catchUp(silent); }
     }).catch(() => { /* offline: the next signal or poll tries again */ })
       .finally(() => { fetching = null; });
     return fetching;

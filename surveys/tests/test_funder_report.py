@@ -215,6 +215,7 @@ def test_the_report_takes_the_same_few_queries_at_any_size(
 ):
     # The forum's own measure of peer contact, when there is one, brings its own queries.
     monkeypatch.setattr("surveys.funder.platform_peer_contacts", lambda cohort, period: None)
+    monkeypatch.setattr("surveys.funder.platform_team_changes", lambda cohort, period: None)
     year = build_year(
         surveys, slug=f"size-{members}", members=members, extra_sessions=extra_sessions
     )

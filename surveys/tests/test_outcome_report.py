@@ -201,3 +201,22 @@ def test_the_demo_waves_share_a_question_so_the_cohort_shows_a_trend(seeded):
 
     shared = [q for q in trends.questions if len(q.columns) == 2]
     assert [q.code for q in shared] == ["sessions_useful"]
+
+
+def test_the_report_sets_platform_measures_beside_the_survey_in_six_queries(seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cohorts.models import Cohort
+    from surveys.funder import funder_report
+
+    cohort = Cohort.objects.get(slug="osw-2021")
+    with CaptureQueriesContext(connection) as queries:
+        figures = funder_report(cohort).as_dict()
+
+    # Indicators, response rates, attendance, narratives, peer contact, teams with changes.
+    assert len(queries) == 6
+    assert figures["teams_with_changes"]["of"] == 18
+    assert 0 < figures["teams_with_changes"]["teams"] <= 18
+    assert figures["peer_contacts"]["of"] == 56
+    assert json.loads(report("json"))["teams_with_changes"] == figures["teams_with_changes"]

@@ -7,7 +7,7 @@ from django.db import transaction
 from cohorts.demo import DEMO_PASSWORD, PERSONAS, RNG_SEED, DemoContext
 
 # Each module's ``seed(ctx)`` runs in this order; later steps build on what earlier ones made.
-DEMO_STEPS = ["cohorts.demo", "surveys.demo", "forum.demo"]
+DEMO_STEPS = ["cohorts.demo", "surveys.demo", "assessments.demo", "forum.demo", "training.demo"]
 
 
 class Command(BaseCommand):

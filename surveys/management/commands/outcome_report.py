@@ -71,6 +71,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Members in contact with a peer on the platform: {share_text(report.peer_contacts)}"
             )
+        if report.teams_with_changes is not None:
+            self.stdout.write(
+                "Teams with an action step done: " + share_text(report.teams_with_changes)
+            )
 
 
 def share_text(share: Share) -> str:
