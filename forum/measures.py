@@ -45,9 +45,10 @@ def _from_another_agency(cohort: Cohort, person: str, actor: str) -> Exists:
 
 def _made_contact(cohort: Cohort, start: datetime | None, end: datetime | None) -> Q:
     """The condition, on a User row, of having made contact in the period."""
+    # Both subqueries look at messages and posts only (never at the outer person), so the
+    # database runs each once and checks members against the result, not once per member.
     messaged = Message.objects.filter(
         _in_period("created", start, end),
-        author=OuterRef("pk"),
         conversation__cohort=cohort,
     ).filter(
         Exists(
@@ -69,7 +70,6 @@ def _made_contact(cohort: Cohort, start: datetime | None, end: datetime | None) 
     )
     replied = Post.objects.filter(
         _in_period("created", start, end),
-        author=OuterRef("pk"),
         thread__cohort=cohort,
         deleted_at__isnull=True,
     ).filter(
@@ -78,7 +78,7 @@ def _made_contact(cohort: Cohort, start: datetime | None, end: datetime | None) 
         | Q(quoted__author__isnull=False)
         & Q(_from_another_agency(cohort, "quoted__author", "author"))
     )
-    return Q(Exists(messaged)) | Q(Exists(replied))
+    return Q(pk__in=messaged.values("author")) | Q(pk__in=replied.values("author"))
 
 
 def _members(cohort: Cohort) -> QuerySet[User]:
