@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from collaborative.uploads import download
 from surveys.services import open_invitations, session_feedback_waves
 
 from . import feeds, sessions
@@ -443,13 +444,7 @@ def material(request: HttpRequest, slug: str, number: int, material_id: int) -> 
     item = get_object_or_404(SessionMaterial, session=session, pk=material_id)
     if item.is_link:
         return HttpResponseRedirect(item.url)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(handle, as_attachment=True, filename=item.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download(item.file, item.filename)
 
 
 @login_required

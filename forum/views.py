@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cohorts.access import access_cohort, staff_required
 from cohorts.models import Membership
+from collaborative.uploads import download
 
 from . import posting
 from .access import access_attachment, access_category, access_post, access_thread
@@ -484,17 +485,7 @@ def post_hide(request: HttpRequest, slug: str, post_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, slug: str, attachment_id: int) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
     item = access_attachment(request.user, cohort, attachment_id)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=item.original_name, content_type=item.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(item.file, item.original_name, item.content_type)
 
 
 # Search, mentions, moderation queue ----------------------------------------------------------

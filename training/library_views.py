@@ -8,13 +8,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cohorts.access import staff_required
 from cohorts.models import Topic
-from collaborative.uploads import content_type_for
+from collaborative.uploads import content_type_for, download
 
 from . import services
 from .access import access_resource
@@ -114,19 +114,7 @@ def resource_file(request: HttpRequest, item_id: int) -> HttpResponse:
         return _members_only(request)
     if not item.file:
         raise Http404("This item has no file.")
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=item.filename,
-        content_type=content_type_for(item.filename),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(item.file, item.filename, content_type_for(item.filename))
 
 
 def _resource_form(request: HttpRequest, item: ResourceItem | None) -> HttpResponse:

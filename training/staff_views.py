@@ -132,16 +132,23 @@ def _event_initial(training_request: TrainingRequest) -> dict:
     }
 
 
+def _refuse_move(request: HttpRequest, training_request, status) -> HttpResponse | None:
+    """Back to the request, saying why, when it cannot move to ``status`` from where it is."""
+    if training_request.can_move_to(status):
+        return None
+    messages.error(
+        request,
+        f"This request is {training_request.get_status_display().lower()}; "
+        f"it cannot be {status.label.lower()}.",
+    )
+    return redirect(training_request.get_absolute_url())
+
+
 @staff_required
 def request_schedule(request: HttpRequest, request_id: int) -> HttpResponse:
     training_request = _staff_request(request_id)
-    if not training_request.can_move_to(TrainingRequest.Status.SCHEDULED):
-        messages.error(
-            request,
-            f"This request is {training_request.get_status_display().lower()}; "
-            "it cannot be scheduled.",
-        )
-        return redirect(training_request.get_absolute_url())
+    if refused := _refuse_move(request, training_request, TrainingRequest.Status.SCHEDULED):
+        return refused
     mode = request.POST.get("mode") if request.method == "POST" else None
     existing_form = ScheduleExistingForm(request.POST if mode == "existing" else None)
     event_form = EventForm(
@@ -185,13 +192,8 @@ def request_schedule(request: HttpRequest, request_id: int) -> HttpResponse:
 @staff_required
 def request_decline(request: HttpRequest, request_id: int) -> HttpResponse:
     training_request = _staff_request(request_id)
-    if not training_request.can_move_to(TrainingRequest.Status.DECLINED):
-        messages.error(
-            request,
-            f"This request is {training_request.get_status_display().lower()}; "
-            "it cannot be declined.",
-        )
-        return redirect(training_request.get_absolute_url())
+    if refused := _refuse_move(request, training_request, TrainingRequest.Status.DECLINED):
+        return refused
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
