@@ -45,6 +45,10 @@ class WaveAdmin(admin.ModelAdmin):
     list_filter = ["cohort", "survey", "anonymity"]
     date_hierarchy = "opens_at"
 
+    def view_on_site(self, obj: Wave) -> str | None:
+        # A wave sent by email has no page of its own: each invitation has its own link.
+        return obj.get_absolute_url()
+
     def get_readonly_fields(self, request, obj=None):
         # What respondents agreed to must not change once the wave has opened.
         if obj is not None and obj.is_locked():

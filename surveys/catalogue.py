@@ -178,6 +178,73 @@ SURVEYS: list[dict] = [
             ),
         ],
     },
+    {
+        "code": "post-training-evaluation",
+        "title": "Post-training evaluation",
+        "description": "Five minutes on the regional training you attended, so the next one "
+        "serves officers and dispatchers better.",
+        "questions": [
+            (
+                "overall",
+                "Overall, the training was worth my time.",
+                Kind.LIKERT,
+                True,
+                "",
+                [],
+            ),
+            (
+                "useful_mind",
+                "The Mind skills (noticing and answering the thoughts that drive reactions) "
+                "are useful in my work.",
+                Kind.LIKERT,
+                True,
+                "",
+                [],
+            ),
+            (
+                "useful_energy",
+                "The Energy skills (calming the body under stress and recovering afterwards) "
+                "are useful in my work.",
+                Kind.LIKERT,
+                True,
+                "",
+                [],
+            ),
+            (
+                "useful_connection",
+                "The Connection skills (conversations that build trust at work and at home) "
+                "are useful in my work.",
+                Kind.LIKERT,
+                True,
+                "",
+                [],
+            ),
+            (
+                "will_use",
+                "I will use what I learned on the job in the next month.",
+                Kind.LIKERT,
+                True,
+                "",
+                [],
+            ),
+            (
+                "recommend",
+                "Would you recommend the training to a colleague?",
+                Kind.YES_NO,
+                True,
+                "",
+                [],
+            ),
+            (
+                "improve",
+                "What would have made the training better?",
+                Kind.TEXT,
+                False,
+                "",
+                [],
+            ),
+        ],
+    },
 ]
 
 

@@ -1,8 +1,10 @@
 """A wave's submitted answers as data: long format (one row per answer) with a codebook."""
 
+import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -107,3 +109,31 @@ def workbook(wave: Wave) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def download(wave: Wave, kind: str, stem: str) -> HttpResponse:
+    """The wave's answers as a download named ``stem``: ``csv`` (long format, streamed),
+    ``codebook`` (CSV) or ``xlsx`` (both, as two sheets). Anything else is the answers CSV."""
+    if kind == "xlsx":
+        response = HttpResponse(
+            workbook(wave),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    rows = codebook_rows(wave) if kind == "codebook" else answer_rows(wave)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(csv_safe(row)) for row in rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    suffix = "-codebook" if kind == "codebook" else "-answers"
+    response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
+    return response

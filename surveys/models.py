@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -117,7 +117,8 @@ class WaveQuerySet(models.QuerySet):
 
 
 class Wave(models.Model):
-    """One sending of a survey to a cohort, open between two instants."""
+    """One sending of a survey, open between two instants: to a cohort's members (or those
+    present at one of its sessions), or, with no cohort, to people invited by email."""
 
     class Anonymity(models.TextChoices):
         IDENTIFIED = "identified", "Identified (staff see who answered what)"
@@ -125,8 +126,14 @@ class Wave(models.Model):
         ANONYMOUS = "anonymous", "Anonymous (answers are never linked to people)"
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="waves")
+    # Empty for a wave sent by email to people who may have no account (a training's
+    # evaluation): its invitations carry the address and are answered by their token.
     cohort = models.ForeignKey(
-        "cohorts.Cohort", on_delete=models.CASCADE, related_name="survey_waves"
+        "cohorts.Cohort",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_waves",
     )
     # A wave about one session is sent to the people marked present at it, not the whole cohort.
     session = models.ForeignKey(
@@ -175,13 +182,30 @@ class Wave(models.Model):
                 name="wave_anonymity_valid",
             ),
             models.CheckConstraint(condition=Q(min_group_size__gte=1), name="wave_min_group_size"),
+            models.CheckConstraint(
+                condition=Q(cohort__isnull=False) | Q(session__isnull=True),
+                name="wave_session_needs_cohort",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
+    def get_absolute_url(self) -> str | None:
+        """The signed-in answer page; a wave sent by email has none (each invitation has its
+        own link, see ``WaveInvitation.answer_url``)."""
+        if self.cohort_id is None:
+            return None
         return reverse("surveys:answer", args=[self.cohort.slug, self.pk])
+
+    @property
+    def is_by_email(self) -> bool:
+        return self.cohort_id is None
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone its dates are shown and recorded in: the cohort's, or the site's."""
+        return self.cohort.tz if self.cohort_id else timezone.get_default_timezone()
 
     @property
     def is_anonymous(self) -> bool:
@@ -204,6 +228,8 @@ class Wave(models.Model):
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "The wave must close after it opens."})
+        if self.session_id and not self.cohort_id:
+            raise ValidationError({"session": "Only a cohort's wave can be about one session."})
         if self.session_id and self.cohort_id and self.session.cohort_id != self.cohort_id:
             raise ValidationError({"session": "The session belongs to another cohort."})
         if self.is_locked():
@@ -239,12 +265,23 @@ class Wave(models.Model):
 
 
 class WaveInvitation(models.Model):
-    """One participant's invitation to a wave; it can be used to submit once."""
+    """One participant's invitation to a wave; it can be used to submit once.
+
+    A cohort wave invites members (``user``). A wave with no cohort invites people by
+    ``email`` (and ``name``), who answer through the token link with no account; ``user`` is
+    set as well when someone with an account has that address.
+    """
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wave_invitations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="wave_invitations",
     )
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     # The last reminder sent to someone who had not answered (by staff or on the schedule), and
@@ -259,14 +296,41 @@ class WaveInvitation(models.Model):
         ordering = ["wave", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["wave", "user"], name="wave_invitation_one_per_user"),
+            models.UniqueConstraint(
+                fields=["wave", "email"],
+                condition=~Q(email=""),
+                name="wave_invitation_one_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""),
+                name="wave_invitation_has_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.wave}"
+        return f"{self.user or self.name or self.email} → {self.wave}"
 
     @property
     def is_used(self) -> bool:
         return self.used_at is not None
+
+    @property
+    def recipient(self) -> str:
+        """Where its emails go: the address it was sent to, else the member's."""
+        return self.email or self.user.email
+
+    @property
+    def greeting_name(self) -> str:
+        if self.user_id and self.user.first_name:
+            return self.user.first_name
+        return self.name
+
+    def answer_url(self) -> str:
+        """The page to answer on (a path): a cohort wave's signed-in page, or this
+        invitation's own token page."""
+        if self.wave.cohort_id is not None:
+            return self.wave.get_absolute_url()
+        return reverse("surveys:invited", args=[self.token])
 
 
 class ResponseQuerySet(models.QuerySet):

@@ -13,7 +13,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -144,25 +143,116 @@ def invite_session_attendees(*, wave: Wave, notify: bool = True) -> list[WaveInv
     return invite_audience(wave=wave, notify=notify)
 
 
-def _wave_url(wave: Wave) -> str:
-    return settings.SITE_URL + reverse("surveys:answer", args=[wave.cohort.slug, wave.pk])
+def _answer_link(invitation: WaveInvitation) -> str:
+    """The absolute link an email carries: the cohort's answer page (members sign in), or
+    for a wave sent by email the invitation's own token page (no account needed)."""
+    return settings.SITE_URL + invitation.answer_url()
 
 
 def send_wave_invitations(invitation_ids: list[int]) -> None:
     invitations = WaveInvitation.objects.filter(pk__in=invitation_ids, sent_at__isnull=True)
-    for invitation in invitations.select_related("wave__cohort", "user"):
+    for invitation in invitations.select_related("wave__cohort", "wave__survey", "user"):
         wave = invitation.wave
-        context = {"wave": wave, "invitation": invitation, "url": _wave_url(wave)}
+        context = {"wave": wave, "invitation": invitation, "url": _answer_link(invitation)}
         # Dates in the email are the cohort's, whoever sends it from wherever.
-        with timezone.override(wave.cohort.tz):
+        with timezone.override(wave.tz):
             body = render_to_string("surveys/email/invitation.txt", context)
+        sender = f" from {wave.cohort}" if wave.cohort_id else ""
         send_mail(
-            subject=f"{wave.title}: a short survey from {wave.cohort}",
+            subject=f"{wave.title}: a short survey{sender}",
             message=body,
             from_email=None,
-            recipient_list=[invitation.user.email],
+            recipient_list=[invitation.recipient],
         )
         WaveInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+# Waves sent by email ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Someone invited by email to a wave with no cohort; they may have no account."""
+
+    email: str
+    name: str = ""
+
+
+@transaction.atomic
+def create_email_wave(
+    *,
+    survey: Survey,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    invitees: list[Invitee],
+    anonymity: str = Wave.Anonymity.CONFIDENTIAL,
+    min_group_size: int = 5,
+    created_by: User | None,
+    notify: bool = True,
+) -> Wave:
+    """Create a wave with no cohort and invite ``invitees`` by email (after commit).
+
+    A wave that would ask nobody is refused.
+    """
+    if not invitees:
+        raise SurveyError("Nobody would be asked: invite at least one person.")
+    wave = Wave(
+        survey=survey,
+        title=title,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        anonymity=anonymity,
+        min_group_size=min_group_size,
+        created_by=created_by,
+    )
+    wave.full_clean()
+    wave.save()
+    invite_by_email(wave=wave, invitees=invitees, notify=notify)
+    return wave
+
+
+@transaction.atomic
+def invite_by_email(
+    *, wave: Wave, invitees: list[Invitee], notify: bool = True
+) -> list[WaveInvitation]:
+    """Invite the ``invitees`` not invited to the wave yet (by address, whatever its case);
+    each invitation is linked to the account with that address, if there is one. Safe to run
+    again: nobody is invited, or emailed, twice."""
+    if wave.cohort_id is not None:
+        raise SurveyError("A cohort's wave invites the cohort's members, not addresses.")
+    Wave.objects.select_for_update().get(pk=wave.pk)
+    taken = {e.lower() for e in wave.invitations.values_list("email", flat=True)}
+    new: dict[str, Invitee] = {}
+    for invitee in invitees:
+        email = invitee.email.strip().lower()
+        if email and email not in taken and email not in new:
+            new[email] = invitee
+    if not new:
+        return []
+    accounts = {
+        u.email.lower(): u.pk
+        for u in User.objects.filter(
+            Q.create([("email__iexact", e) for e in new], connector=Q.OR)
+        ).only("pk", "email")
+    }
+    taken_users = set(wave.invitations.exclude(user=None).values_list("user_id", flat=True))
+    rows = []
+    for email, invitee in new.items():
+        user_id = accounts.get(email)
+        rows.append(
+            WaveInvitation(
+                wave=wave,
+                email=email,
+                name=invitee.name.strip()[:200],
+                user_id=None if user_id in taken_users else user_id,
+            )
+        )
+    created = WaveInvitation.objects.bulk_create(rows)
+    if notify and created:
+        ids = [invitation.pk for invitation in created]
+        transaction.on_commit(lambda: send_wave_invitations(ids), robust=True)
+    return created
 
 
 # Staff changes to a wave ----------------------------------------------------------------------
@@ -240,7 +330,10 @@ MAX_AUTOMATIC_REMINDERS = 2
 def not_answered(wave: Wave) -> QuerySet[WaveInvitation]:
     """Invitations not used yet. Anonymous waves included: whether an invitation was used is
     all a reminder ever looks at, never an answer."""
-    return wave.invitations.filter(used_at__isnull=True, user__is_active=True)
+    # Invitations by email may have no account; those with one follow it being deactivated.
+    return wave.invitations.filter(used_at__isnull=True).filter(
+        Q(user__isnull=True) | Q(user__is_active=True)
+    )
 
 
 def _rested(at: datetime) -> Q:
@@ -286,19 +379,19 @@ def _claim_and_send(
     if not claimed:
         return False
     try:
-        context = {"wave": wave, "invitation": invitation, "url": _wave_url(wave)}
-        with timezone.override(wave.cohort.tz):
+        context = {"wave": wave, "invitation": invitation, "url": _answer_link(invitation)}
+        with timezone.override(wave.tz):
             body = render_to_string("surveys/email/reminder.txt", context)
             closes = timezone.localtime(wave.closes_at)
         send_mail(
             subject=f"Reminder: {wave.title} closes {closes:%B} {closes.day}",
             message=body,
             from_email=None,
-            recipient_list=[invitation.user.email],
+            recipient_list=[invitation.recipient],
         )
     except Exception:
         logger.exception(
-            "Could not send the reminder for wave %s to user %s", wave.pk, invitation.user_id
+            "Could not send the reminder for wave %s to invitation %s", wave.pk, invitation.pk
         )
         WaveInvitation.objects.filter(pk=invitation.pk, reminded_at=at).update(
             reminded_at=invitation.reminded_at, reminder_count=F("reminder_count") - counted
@@ -391,14 +484,14 @@ def _lock(invitation: WaveInvitation) -> WaveInvitation:
     # Every write for one invitation goes through this row lock, so two tabs (or two
     # processes) submitting at once are serialised and the second sees the first's result.
     return (
-        WaveInvitation.objects.select_for_update()
-        .select_related("wave__survey", "wave__cohort")
+        WaveInvitation.objects.select_for_update(of=("self",))
+        .select_related("wave__survey", "wave__cohort", "user")
         .get(pk=invitation.pk)
     )
 
 
 def _day(moment: datetime, wave: Wave) -> str:
-    day = timezone.localdate(moment, timezone=wave.cohort.tz)
+    day = timezone.localdate(moment, timezone=wave.tz)
     return f"{day:%B} {day.day}, {day.year}"
 
 
@@ -411,7 +504,10 @@ def _refuse_if_closed(wave: Wave, at: datetime) -> None:
         )
 
 
-def _snapshot(wave: Wave, user: User) -> dict[str, str]:
+def _snapshot(wave: Wave, user: User | None) -> dict[str, str]:
+    if user is None or wave.cohort_id is None:
+        # Invited by email: no membership says the role or the agency kind.
+        return {"role": "", "agency_kind": ""}
     membership = (
         Membership.objects.filter(team__cohort=wave.cohort, user=user)
         .select_related("team__agency")
@@ -521,11 +617,11 @@ def submit_response(
     if missing:
         raise IncompleteResponse(sorted(missing, key=lambda q: (q.position, q.pk)))
 
-    submitted_on = timezone.localdate(at, timezone=wave.cohort.tz)
+    submitted_on = timezone.localdate(at, timezone=wave.tz)
     if wave.is_anonymous:
         response = _store_anonymously(draft, submitted_on)
         # Only the day: the order of used invitations must not match the responses' order.
-        used_at = datetime.combine(submitted_on, datetime.min.time(), tzinfo=wave.cohort.tz)
+        used_at = datetime.combine(submitted_on, datetime.min.time(), tzinfo=wave.tz)
     else:
         draft.status = Response.Status.SUBMITTED
         draft.submitted_on = submitted_on

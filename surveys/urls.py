@@ -12,6 +12,10 @@ urlpatterns = [
     path("cohorts/<slug:slug>/surveys/<int:wave_id>/report/", views.wave_report, name="report"),
     path("cohorts/<slug:slug>/surveys/<int:wave_id>/export/", views.wave_export, name="export"),
     path("cohorts/<slug:slug>/surveys/trends/", views.wave_trends, name="trends"),
+    # Invited by email, with no account: the emailed link's token is the credential.
+    path("surveys/invited/<str:token>/", views.invited_answer, name="invited"),
+    path("surveys/invited/<str:token>/draft/", views.invited_autosave, name="invited_autosave"),
+    path("surveys/invited/<str:token>/thanks/", views.invited_thanks, name="invited_thanks"),
     path("cohorts/<slug:slug>/outcomes/", funder_views.outcomes, name="outcomes"),
     path(
         "cohorts/<slug:slug>/outcomes/print/",

@@ -1,9 +1,17 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -44,13 +52,44 @@ def wave_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "surveys/wave_list.html", {"cohort": cohort, "waves": waves})
 
 
-@login_required
-def answer(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
-    cohort = access_cohort(request.user, slug)
-    invitation = _invitation(request.user, cohort, wave_id)
+@dataclass(frozen=True)
+class _Pages:
+    """Where the answer form sends people: the cohort's signed-in pages, or the token's."""
+
+    answer: str
+    thanks: str
+    autosave: str
+    # The device copy of unsaved answers is kept under this key (see survey-autosave.js).
+    draft_key: str
+
+
+def _cohort_pages(cohort: Cohort, wave: Wave, user) -> _Pages:
+    args = [cohort.slug, wave.pk]
+    return _Pages(
+        answer=reverse("surveys:answer", args=args),
+        thanks=reverse("surveys:thanks", args=args),
+        autosave=reverse("surveys:autosave", args=args),
+        draft_key=f"collaborative:survey-draft:{wave.pk}:{user.pk}",
+    )
+
+
+def _token_pages(invitation: WaveInvitation) -> _Pages:
+    args = [invitation.token]
+    return _Pages(
+        answer=reverse("surveys:invited", args=args),
+        thanks=reverse("surveys:invited_thanks", args=args),
+        autosave=reverse("surveys:invited_autosave", args=args),
+        draft_key=f"collaborative:survey-draft:{invitation.wave_id}:i{invitation.pk}",
+    )
+
+
+def _answer_page(
+    request: HttpRequest, invitation: WaveInvitation, pages: _Pages, cohort: Cohort | None
+) -> HttpResponse:
+    """The answer form and its two buttons, for a member or for someone invited by email."""
     wave = invitation.wave
     if invitation.is_used:
-        return redirect("surveys:thanks", cohort.slug, wave.pk)
+        return redirect(pages.thanks)
     questions = list(wave.survey.questions.prefetch_related("options"))
     draft = Response.objects.filter(invitation=invitation).first()
     submitting = request.POST.get("action") == "submit"
@@ -64,12 +103,12 @@ def answer(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
         try:
             if submitting:
                 services.submit_response(invitation=invitation, answers=form.answers())
-                return redirect("surveys:thanks", cohort.slug, wave.pk)
+                return redirect(pages.thanks)
             services.save_draft(invitation=invitation, answers=form.answers())
             messages.success(request, "Your answers are saved. You can finish later.")
-            return redirect("surveys:answer", cohort.slug, wave.pk)
+            return redirect(pages.answer)
         except services.AlreadySubmitted:
-            return redirect("surveys:thanks", cohort.slug, wave.pk)
+            return redirect(pages.thanks)
         except services.IncompleteResponse as error:
             for question in error.missing:
                 form.add_error(question.code, "Please answer this question.")
@@ -78,17 +117,17 @@ def answer(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     return render(
         request,
         "surveys/answer.html",
-        {"cohort": cohort, "wave": wave, "form": form, "has_draft": draft is not None},
+        {
+            "cohort": cohort,
+            "wave": wave,
+            "form": form,
+            "has_draft": draft is not None,
+            "pages": pages,
+        },
     )
 
 
-@login_required
-@require_POST
-def autosave(request: HttpRequest, slug: str, wave_id: int) -> JsonResponse:
-    """Save the answer form as a draft without leaving the page (the form's script calls it
-    as the person types, and once more as the tab closes). Answers JSON, never a redirect."""
-    cohort = access_cohort(request.user, slug)
-    invitation = _invitation(request.user, cohort, wave_id)
+def _autosave(request: HttpRequest, invitation: WaveInvitation) -> JsonResponse:
     wave = invitation.wave
     if invitation.is_used:
         return JsonResponse(
@@ -111,8 +150,25 @@ def autosave(request: HttpRequest, slug: str, wave_id: int) -> JsonResponse:
         return JsonResponse({"status": "closed", "message": error.message}, status=410)
     except services.SurveyError as error:
         return JsonResponse({"status": "invalid", "message": error.message}, status=400)
-    saved_at = timezone.localtime(timezone=cohort.tz)
+    saved_at = timezone.localtime(timezone=wave.tz)
     return JsonResponse({"status": "saved", "saved_at": saved_at.strftime("%H:%M")})
+
+
+@login_required
+def answer(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    cohort = access_cohort(request.user, slug)
+    invitation = _invitation(request.user, cohort, wave_id)
+    pages = _cohort_pages(cohort, invitation.wave, request.user)
+    return _answer_page(request, invitation, pages, cohort)
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, slug: str, wave_id: int) -> JsonResponse:
+    """Save the answer form as a draft without leaving the page (the form's script calls it
+    as the person types, and once more as the tab closes). Answers JSON, never a redirect."""
+    cohort = access_cohort(request.user, slug)
+    return _autosave(request, _invitation(request.user, cohort, wave_id))
 
 
 @login_required
@@ -122,6 +178,47 @@ def thanks(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     if not invitation.is_used:
         return redirect("surveys:answer", cohort.slug, invitation.wave_id)
     return render(request, "surveys/thanks.html", {"cohort": cohort, "wave": invitation.wave})
+
+
+# Answering by an invitation's token, with no account ------------------------------------------
+
+
+def _by_token(token: str) -> WaveInvitation:
+    """The invitation the emailed link names; a made-up token finds nothing (404). The token is
+    the credential: whoever holds the link answers as the person it was sent to."""
+    return get_object_or_404(
+        WaveInvitation.objects.select_related("wave__survey", "wave__cohort"), token=token
+    )
+
+
+def invited_answer(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _by_token(token)
+    if invitation.wave.cohort_id is not None:
+        # A cohort's wave is answered signed in, on the cohort's page.
+        return redirect(invitation.wave.get_absolute_url())
+    return _answer_page(request, invitation, _token_pages(invitation), None)
+
+
+def invited_autosave(request: HttpRequest, token: str) -> HttpResponse:
+    """The token page's autosave: the same JSON as ``autosave``. The token is looked up before
+    the method is checked, so a made-up one is a 404 whatever the method."""
+    invitation = _by_token(token)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if invitation.wave.cohort_id is not None:
+        return JsonResponse(
+            {"status": "invalid", "message": "Sign in to answer this survey."}, status=400
+        )
+    return _autosave(request, invitation)
+
+
+def invited_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _by_token(token)
+    if invitation.wave.cohort_id is not None:
+        return redirect(invitation.wave.get_absolute_url())
+    if not invitation.is_used:
+        return redirect("surveys:invited", invitation.token)
+    return render(request, "surveys/thanks.html", {"cohort": None, "wave": invitation.wave})
 
 
 @login_required
@@ -139,38 +236,12 @@ def wave_report(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_required
 def wave_export(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     """Submitted answers in long format (CSV, streamed), the codebook (CSV), or both (XLSX)."""
-    import csv
-
     cohort = get_object_or_404(Cohort, slug=slug)
     wave = get_object_or_404(Wave.objects.select_related("survey"), cohort=cohort, pk=wave_id)
-    kind = request.GET.get("format", "csv")
-    stem = f"{cohort.slug}-wave-{wave.pk}"
-    if kind == "xlsx":
-        response = HttpResponse(
-            exports.workbook(wave),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return response
-    rows = exports.codebook_rows(wave) if kind == "codebook" else exports.answer_rows(wave)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(exports.csv_safe(row)) for row in rows),
-        content_type="text/csv; charset=utf-8",
-    )
-    suffix = "-codebook" if kind == "codebook" else "-answers"
-    response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
-    return response
+    return exports.download(wave, request.GET.get("format", "csv"), f"{cohort.slug}-wave-{wave.pk}")
 
 
 def _refuse_members(user, slug: str) -> None:

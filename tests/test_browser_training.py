@@ -159,3 +159,80 @@ def test_a_visitor_on_a_phone_reads_a_summary_and_is_asked_to_sign_in(
     click_and_check(phone, phone.get_by_role("button", name="Sign in"))
     expect(phone.get_by_role("heading", level=1)).to_have_text(item.title)
     expect(phone.get_by_text("Close the loop on the calls that stay with you.")).to_be_visible()
+
+
+def test_staff_send_the_evaluation_and_an_attendee_answers_without_an_account(
+    open_page, live_server, staff, team, mailoutbox
+):
+    import re
+
+    from surveys.catalogue import ensure_templates
+    from surveys.models import Response
+    from training.models import Registration, TrainingEvent
+
+    ensure_templates()
+    event = TrainingEvent.objects.create(
+        title="Officer Resilience Training — Mid-Atlantic",
+        date=timezone.localdate() - timedelta(days=1),
+        start_time="08:30",
+        end_time="16:30",
+        venue="Riverton Public Safety Training Center",
+        address="1200 Academy Drive, Riverton, VA",
+        region="mid_atlantic",
+        capacity=20,
+        per_agency_limit=4,
+    )
+    for position, (name, email, came) in enumerate(
+        [
+            ("Luis Ortega", "luis.ortega@riverton.example", True),
+            ("Maria Alvarez", "maria.alvarez@riverton.example", True),
+            ("James Carter", "james.carter@riverton.example", False),
+        ],
+        start=1,
+    ):
+        Registration.objects.create(
+            event=event, agency=team.agency, name=name, rank_role="Sergeant", email=email,
+            status="confirmed", position=position, attended=came,
+        )  # fmt: skip
+
+    # Staff send the evaluation from the roster: the proposed survey, two weeks, confidential.
+    desk = open_page()
+    sign_in(desk, live_server, staff)
+    check_accessibility(desk)
+    desk.goto(f"{live_server.url}/training/events/{event.pk}/roster/")
+    check_accessibility(desk)
+    click_and_check(desk, desk.get_by_role("link", name="Send evaluation"))
+    expect(desk.get_by_label("Survey")).to_have_value(
+        str(ensure_templates()["post-training-evaluation"].pk)
+    )
+    expect(desk.get_by_label("Confidential (kept, but reported only in groups)")).to_be_checked()
+    click_and_check(desk, desk.get_by_role("button", name="Email the evaluation"))
+    expect(flash_messages(desk)).to_contain_text("2 attendees were invited by email")
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "luis.ortega@riverton.example",
+        "maria.alvarez@riverton.example",
+    ]
+
+    # Maria opens the link from her email, with no account, and answers.
+    message = next(m for m in mailoutbox if m.to == ["maria.alvarez@riverton.example"])
+    link = re.search(r"https?://\S+/surveys/invited/\S+/", message.body).group(0)
+    attendee = open_page()
+    attendee.goto(live_server.url + link[link.index("/surveys/invited/") :])
+    check_accessibility(attendee)
+    expect(attendee.get_by_role("heading", level=1)).to_have_text(f"Evaluation: {event}")
+    for name in ["overall", "useful_mind", "useful_energy", "useful_connection", "will_use"]:
+        attendee.locator(f'input[name="{name}"][value="4"]').check()
+    attendee.locator('input[name="recommend"][value="yes"]').check()
+    attendee.get_by_label("What would have made the training better?").fill("More practice.")
+    expect(attendee.locator("[data-autosave-status]")).to_contain_text("Saved at")
+    click_and_check(attendee, attendee.get_by_role("button", name="Submit"))
+    expect(attendee.get_by_role("heading", level=1)).to_have_text("Thank you")
+    assert Response.objects.get().is_submitted
+
+    # Staff see the answer counted and open the results.
+    desk.reload()
+    check_accessibility(desk)
+    expect(desk.get_by_text("of 2 invited answered")).to_contain_text("1")
+    click_and_check(desk, desk.get_by_role("link", name="See the results"))
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Evaluation results")
+    expect(desk.get_by_text("Fewer than 5 people answered").first).to_be_visible()

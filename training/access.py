@@ -21,4 +21,6 @@ def access_resource(user, item_id: int) -> ResourceItem:
 
 
 def access_event(event_id: int) -> TrainingEvent:
-    return get_object_or_404(TrainingEvent.objects.with_counts(), pk=event_id)
+    return get_object_or_404(
+        TrainingEvent.objects.with_counts().select_related("evaluation_wave"), pk=event_id
+    )

@@ -84,7 +84,7 @@ class TrainingEventAdmin(admin.ModelAdmin):
     search_fields = ["title", "venue"]
     date_hierarchy = "date"
     # Seats change only through registration, which locks the training and serves the waitlist.
-    readonly_fields = ["status", "cancelled_at", "evaluation_sent_at", "created_by", "created"]
+    readonly_fields = ["status", "cancelled_at", "evaluation_wave", "created_by", "created"]
     inlines = [RegistrationInline]
 
     def get_readonly_fields(self, request, obj=None):

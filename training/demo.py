@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,6 +33,7 @@ from .models import (
     TrainingRequest,
 )
 from .seats import Attendee, register
+from .services import send_evaluation
 
 
 @dataclass(frozen=True)
@@ -612,11 +613,97 @@ def _suggested(ctx: DemoContext, item: ResourceItem) -> None:
         )
 
 
+IMPROVEMENTS = {
+    "warm": [
+        "More time to practise the breathing drills with a partner.",
+        "A short refresher a few months later would help the skills stick.",
+        "Bring in more examples from dispatch, not just patrol.",
+        "Send the handouts ahead so we can read them before the day.",
+        "A follow-up webinar for the people we bring the skills back to.",
+    ],
+    "cool": [
+        "Too much lecture in the afternoon; more scenarios, please.",
+        "The day was long for what it covered; it could be shorter.",
+        "Hard to see how to use this on a short-staffed shift.",
+        "The room was cramped and hard to hear in at the back.",
+    ],
+}
+
+
+def _score(value: float) -> str:
+    return str(min(5, max(1, round(value))))
+
+
+def _evaluation_answers(rng: random.Random, registration: Registration) -> dict:
+    """One attendee's answers: how much they took from the day drives every rating, with
+    some spread per skill theme; dispatchers lean to the Energy skills they use at the
+    console, and the readiness to use and recommend follows the overall rating."""
+    took = rng.gauss(4.1, 0.7)
+    dispatch = registration.rank_role in DISPATCH_ROLES
+    overall = _score(took + rng.gauss(0, 0.3))
+    answers = {
+        "overall": overall,
+        "useful_mind": _score(took + rng.gauss(0, 0.6)),
+        "useful_energy": _score(took + rng.gauss(0.4 if dispatch else 0, 0.6)),
+        "useful_connection": _score(took + rng.gauss(-0.1, 0.7)),
+        "will_use": _score(took + rng.gauss(-0.2, 0.6)),
+    }
+    recommend = {5: 0.97, 4: 0.9, 3: 0.55}.get(int(overall), 0.15)
+    answers["recommend"] = "yes" if rng.random() < recommend else "no"
+    if rng.random() < 0.45:
+        answers["improve"] = rng.choice(IMPROVEMENTS["warm" if int(overall) >= 4 else "cool"])
+    return answers
+
+
+def seed_evaluations(ctx: DemoContext, events: dict[str, TrainingEvent]) -> None:
+    """Trainings already held get their evaluation: sent to those present at the end of the
+    day, answered by about three in four over the following days."""
+    from surveys.catalogue import ensure_templates
+    from surveys.services import submit_response
+
+    survey = ensure_templates()["post-training-evaluation"]
+    for event in events.values():
+        if not event.is_past or event.is_cancelled or event.evaluation_wave_id:
+            continue
+        present = list(event.registrations.confirmed().filter(attended=True))
+        if not present:
+            continue
+        rng = random.Random(f"{RNG_SEED}-training-evaluation-{event.date}")
+        opens_at = _at(event.date, 21)  # 5 PM on the East Coast, as the day ends
+        sent = send_evaluation(
+            event=event,
+            survey=survey,
+            closes_at=opens_at + timedelta(days=14),
+            by=ctx.personas["staff"],
+            at=opens_at,
+            notify=False,  # held weeks ago: nobody should get email about it today
+        )
+        wave = sent.wave
+        wave.invitations.update(sent_at=opens_at)
+        invitations = {i.email: i for i in wave.invitations.all()}
+        for registration in sorted(present, key=lambda r: r.position):
+            if rng.random() >= 0.75:
+                continue
+            answers = _evaluation_answers(rng, registration)
+            # Most answer the evening or the day after; a few after a reminder.
+            delay = timedelta(hours=rng.choice([2, 5, 20, 26, 30, 50, 170, 300]))
+            submit_response(
+                invitation=invitations[registration.email.lower()],
+                answers=answers,
+                at=opens_at + delay + timedelta(minutes=rng.randint(0, 59)),
+            )
+        ctx.log(
+            f"Evaluation of {event}: {wave.responses.submitted().count()} responses "
+            f"of {len(invitations)} invited"
+        )
+
+
 def seed(ctx: DemoContext) -> None:
     ProgramContent.load()
     ensure_catalogue()
     rng = random.Random(f"{RNG_SEED}-training")
     events = seed_events(ctx, rng)
+    seed_evaluations(ctx, events)
     seed_requests(ctx, events)
     seed_coordinators(ctx, events)
     seed_library(ctx)

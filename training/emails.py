@@ -105,14 +105,3 @@ def send_event_cancelled(
             template="event_cancelled.txt",
             context={"event": event, "name": request.contact_name, "request": request},
         )
-
-
-def send_evaluation(registration_ids: list[int]) -> None:
-    registrations = Registration.objects.select_related("event").filter(pk__in=registration_ids)
-    for registration in registrations:
-        _send(
-            to=registration.email,
-            subject=f"How was {registration.event.title}?",
-            template="evaluation.txt",
-            context={"registration": registration, "event": registration.event},
-        )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django import forms
@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Agency, Topic
 from collaborative.uploads import check_upload
+from surveys.models import Survey, Wave
 
 from .models import (
     MAX_EXPECTED_ATTENDEES,
@@ -205,12 +206,65 @@ class CancelEventForm(forms.Form):
     )
 
 
+EVALUATION_SURVEY = "post-training-evaluation"
+EVALUATION_DAYS = 14
+
+
 class EvaluationForm(forms.Form):
-    url = forms.URLField(
-        label="Evaluation survey link",
-        assume_scheme="https",
-        help_text="The post-training evaluation survey. Attendees marked present get it by email.",
+    """The evaluation's survey, closing date and anonymity. Once sent, the survey and the
+    anonymity are what attendees were told and no longer change; the closing date can move."""
+
+    survey = forms.ModelChoiceField(
+        queryset=Survey.objects.all(),
+        empty_label=None,
+        help_text="Attendees marked present are emailed a link to answer it; no account needed.",
     )
+    closes_on = forms.DateField(
+        label="Closing date",
+        widget=_date_input(),
+        help_text="The survey closes at the end of this day.",
+    )
+    anonymity = forms.ChoiceField(
+        choices=Wave.Anonymity.choices,
+        widget=forms.RadioSelect,
+        help_text="Reports never show groups of fewer than five people.",
+    )
+
+    def __init__(self, *args, wave: Wave | None = None, **kwargs):
+        self.wave = wave
+        today = timezone.localdate()
+        if wave is None:
+            default = Survey.objects.filter(code=EVALUATION_SURVEY).first()
+            initial = {
+                "survey": default.pk if default else None,
+                "closes_on": today + timedelta(days=EVALUATION_DAYS),
+                "anonymity": Wave.Anonymity.CONFIDENTIAL,
+            }
+        else:
+            initial = {
+                "survey": wave.survey_id,
+                "closes_on": max(timezone.localdate(wave.closes_at), today),
+                "anonymity": wave.anonymity,
+            }
+        super().__init__(*args, initial=initial, **kwargs)
+        if wave is not None:
+            for name in ("survey", "anonymity"):
+                self.fields[name].disabled = True
+            self.fields["survey"].help_text = "Sent: the survey no longer changes."
+            self.fields["anonymity"].help_text = "Sent: attendees were told this; it stays."
+
+    def clean_closes_on(self):
+        closes_on = self.cleaned_data["closes_on"]
+        if closes_on < timezone.localdate():
+            raise ValidationError("The closing date has passed: choose today or a later day.")
+        return closes_on
+
+    @property
+    def closes_at(self) -> datetime:
+        """The end of the closing day, in the site's time zone."""
+        return timezone.make_aware(
+            datetime.combine(self.cleaned_data["closes_on"], time(23, 59, 59))
+        )
 
 
 class RegistrationForm(forms.Form):

@@ -147,9 +147,17 @@ class TrainingEvent(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_note = models.TextField(blank=True)
-    # The post-training evaluation: a link to the survey, emailed to the attendees marked present.
-    evaluation_url = models.URLField("evaluation survey link", blank=True)
-    evaluation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The post-training evaluation: a survey wave with no cohort, to which the attendees marked
+    # present are invited by email. PROTECT: the wave holds the attendees' answers, so it is
+    # never deleted from under its training, nor silently detached (a second wave would invite
+    # everyone again).
+    evaluation_wave = models.OneToOneField(
+        "surveys.Wave",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_event",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -316,7 +324,6 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attendance_marked_at = models.DateTimeField(null=True, blank=True)
-    evaluation_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
 

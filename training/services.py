@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +13,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Agency
+from surveys import services as surveys
+from surveys.models import Survey, Wave, WaveInvitation
+from surveys.services import Invitee
 
 from . import emails
 from .models import (
@@ -200,29 +205,85 @@ def mark_attendance(*, event: TrainingEvent, present_ids: Iterable[int], by: Use
     return changed
 
 
-@transaction.atomic
-def send_evaluation(*, event: TrainingEvent, url: str, by: User) -> int:
-    """Email the evaluation link to every attendee marked present who has not had it yet.
+@dataclass(frozen=True)
+class EvaluationSent:
+    """What sending the evaluation did: the wave, how many were invited now, and whether the
+    wave was created by this sending."""
 
-    Safe to run again: people who already got the link are not emailed twice. Returns how many
-    are emailed now.
+    wave: Wave
+    invited: int
+    created: bool
+
+
+@transaction.atomic
+def send_evaluation(
+    *,
+    event: TrainingEvent,
+    survey: Survey,
+    closes_at: datetime,
+    anonymity: str = Wave.Anonymity.CONFIDENTIAL,
+    by: User | None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> EvaluationSent:
+    """Invite the attendees marked present to the training's evaluation, a survey wave that
+    opens now; they answer through their emailed link, with no account.
+
+    The first sending creates the wave with ``survey`` and ``anonymity``. Sending again invites,
+    into the same wave, only those marked present since (nobody is emailed twice) and moves
+    the closing time to ``closes_at``; the survey and anonymity stay what attendees were told.
     """
+    at = at or timezone.now()
     locked = TrainingEvent.objects.select_for_update().get(pk=event.pk)
-    attendees = locked.registrations.confirmed().filter(attended=True)
-    if not attendees.exists():
+    if locked.is_cancelled:
+        raise TrainingError("This training was cancelled: there is nothing to evaluate.")
+    if locked.date > timezone.localdate(at):
+        raise TrainingError(
+            "This training has not taken place yet: the evaluation can be sent from its day on."
+        )
+    if closes_at <= at:
+        raise TrainingError("The closing date has passed: choose a later one.")
+    attendees = locked.registrations.confirmed().filter(attended=True).order_by("position")
+    invitees = [Invitee(email=r.email, name=r.name) for r in attendees]
+    if not invitees:
         raise TrainingError(
             "Nobody is marked present yet: mark attendance first, then send the evaluation."
         )
-    now = timezone.now()
-    locked.evaluation_url = url
-    locked.evaluation_sent_at = now
-    locked.save(update_fields=["evaluation_url", "evaluation_sent_at"])
+    try:
+        if locked.evaluation_wave_id is None:
+            wave = surveys.create_email_wave(
+                survey=survey,
+                title=f"Evaluation: {locked}",
+                opens_at=at,
+                closes_at=closes_at,
+                invitees=invitees,
+                anonymity=anonymity,
+                created_by=by,
+                notify=notify,
+            )
+            locked.evaluation_wave = wave
+            locked.save(update_fields=["evaluation_wave"])
+            result = EvaluationSent(wave=wave, invited=wave.invitations.count(), created=True)
+        else:
+            wave = Wave.objects.select_for_update().get(pk=locked.evaluation_wave_id)
+            if wave.closes_at != closes_at:
+                wave.closes_at = closes_at
+                wave.full_clean()
+                wave.save(update_fields=["closes_at"])
+            invited = surveys.invite_by_email(wave=wave, invitees=invitees, notify=notify)
+            result = EvaluationSent(wave=wave, invited=len(invited), created=False)
+    except ValidationError as error:
+        raise TrainingError(" ".join(error.messages)) from None
     event.refresh_from_db()
-    ids = list(attendees.filter(evaluation_sent_at__isnull=True).values_list("pk", flat=True))
-    Registration.objects.filter(pk__in=ids).update(evaluation_sent_at=now)
-    if ids:
-        transaction.on_commit(lambda: emails.send_evaluation(ids), robust=True)
-    return len(ids)
+    return result
+
+
+def evaluation_invitations(event: TrainingEvent) -> set[str]:
+    """The addresses (lower case) already invited to the training's evaluation."""
+    if event.evaluation_wave_id is None:
+        return set()
+    emails = WaveInvitation.objects.filter(wave_id=event.evaluation_wave_id)
+    return {e.lower() for e in emails.values_list("email", flat=True)}
 
 
 # Coordinators ------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cohorts.access import staff_required
+from surveys import exports
+from surveys.models import Wave
+from surveys.reports import wave_report, with_response_counts
+from surveys.services import send_wave_reminders
 
 from . import services
 from .access import access_event
@@ -391,35 +395,103 @@ def sign_in_sheet(request: HttpRequest, event_id: int) -> HttpResponse:
 @staff_required
 def evaluation(request: HttpRequest, event_id: int) -> HttpResponse:
     event = access_event(event_id)
-    form = EvaluationForm(
-        request.POST or None,
-        initial={"url": event.evaluation_url} if event.evaluation_url else None,
-    )
+    wave = event.evaluation_wave
+    form = EvaluationForm(request.POST or None, wave=wave)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             sent = services.send_evaluation(
-                event=event, url=form.cleaned_data["url"], by=request.user
+                event=event,
+                survey=data["survey"],
+                closes_at=form.closes_at,
+                anonymity=data["anonymity"],
+                by=request.user,
             )
         except services.TrainingError as error:
             messages.error(request, str(error))
         else:
-            if sent:
+            n = sent.invited
+            people = f"{n} attendee{'s' if n != 1 else ''}"
+            were = "was" if n == 1 else "were"
+            if sent.created:
+                messages.success(
+                    request, f"The evaluation is open: {people} {were} invited by email."
+                )
+            elif n:
                 messages.success(
                     request,
-                    f"The evaluation link went to {sent} attendee{'s' if sent != 1 else ''}.",
+                    f"{people} marked present since the last sending {were} invited by email.",
                 )
             else:
                 messages.info(
-                    request, "Everyone marked present already has the link: nobody was emailed."
+                    request,
+                    "Everyone marked present is already invited: nobody new was emailed.",
                 )
-            return redirect("training:roster", event.pk)
-    counts = event.registrations.confirmed().aggregate(
-        present=Count("pk", filter=Q(attended=True)),
-        sent=Count("pk", filter=Q(attended=True, evaluation_sent_at__isnull=False)),
+            return redirect("training:evaluation", event.pk)
+    present = list(
+        event.registrations.confirmed().filter(attended=True).values_list("email", flat=True)
     )
+    invited = services.evaluation_invitations(event)
+    counts = {
+        "present": len(present),
+        "waiting": sum(1 for email in present if email.lower() not in invited),
+    }
+    if wave is not None:
+        wave = with_response_counts(Wave.objects.filter(pk=wave.pk)).get()
     return render(
-        request, "training/evaluation.html", {"event": event, "form": form, "counts": counts}
+        request,
+        "training/evaluation.html",
+        {"event": event, "form": form, "counts": counts, "wave": wave},
     )
+
+
+@staff_required
+@require_POST
+def evaluation_remind(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Remind the attendees who have not answered (not those reminded in the last 12 hours)."""
+    event = get_object_or_404(TrainingEvent, pk=event_id)
+    wave = _evaluation_wave(event)
+    try:
+        sent = send_wave_reminders(wave)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if sent:
+            people = f"{sent} attendee{'s' if sent != 1 else ''}"
+            messages.success(request, f"A reminder was emailed to {people}.")
+        else:
+            messages.info(request, "Nobody needed a reminder: no reminder was sent.")
+    return redirect("training:evaluation", event.pk)
+
+
+@staff_required
+def evaluation_report(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The evaluation's figures: the surveys report, with groups under the minimum size
+    suppressed. Event, session and user, then the wave with its counts and the report's
+    three queries, whatever the number of attendees and questions."""
+    event = get_object_or_404(TrainingEvent, pk=event_id)
+    wave = _evaluation_wave(event)
+    report = wave_report(wave)
+    return render(
+        request,
+        "training/evaluation_report.html",
+        {"event": event, "wave": wave, "rate": report.rate, "summaries": report.questions},
+    )
+
+
+@staff_required
+def evaluation_export(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The evaluation's answers (CSV), its codebook (``?format=codebook``) or both (XLSX)."""
+    event = get_object_or_404(TrainingEvent, pk=event_id)
+    wave = _evaluation_wave(event)
+    stem = f"training-{event.pk}-{event.date:%Y-%m-%d}-evaluation"
+    return exports.download(wave, request.GET.get("format", "csv"), stem)
+
+
+def _evaluation_wave(event: TrainingEvent) -> Wave:
+    """The training's evaluation with its response counts; 404 while none was sent."""
+    waves = with_response_counts(Wave.objects.select_related("survey"))
+    return get_object_or_404(waves, pk=event.evaluation_wave_id or 0)
 
 
 # Coordinators ------------------------------------------------------------------------------

@@ -34,6 +34,21 @@ urlpatterns = [
     path("events/<int:event_id>/roster.csv", staff.roster_csv, name="roster_csv"),
     path("events/<int:event_id>/sign-in-sheet/", staff.sign_in_sheet, name="sign_in_sheet"),
     path("events/<int:event_id>/evaluation/", staff.evaluation, name="evaluation"),
+    path(
+        "events/<int:event_id>/evaluation/remind/",
+        staff.evaluation_remind,
+        name="evaluation_remind",
+    ),
+    path(
+        "events/<int:event_id>/evaluation/report/",
+        staff.evaluation_report,
+        name="evaluation_report",
+    ),
+    path(
+        "events/<int:event_id>/evaluation/export/",
+        staff.evaluation_export,
+        name="evaluation_export",
+    ),
     path("coordinators/", staff.coordinators, name="coordinators"),
     path(
         "coordinators/<int:coordinator_id>/remove/",

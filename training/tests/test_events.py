@@ -1,5 +1,5 @@
-"""Training pages: registration by coordinators, rosters, attendance, cancellation and the
-evaluation."""
+"""Training pages: registration by coordinators, rosters, attendance and cancellation (the
+evaluation is in test_evaluation.py)."""
 
 import csv
 import io
@@ -372,50 +372,6 @@ def test_a_cancelled_training_cannot_be_cancelled_again(staff):
     event = make_event(status="cancelled")
     with pytest.raises(services.TrainingError):
         services.cancel_event(event=event, by=staff)
-
-
-# Staff: the evaluation ---------------------------------------------------------------------
-
-
-def test_the_evaluation_needs_attendance_first(client, staff, team, mailoutbox):
-    event = make_event(date=in_days(-1))
-    make_registration(event, team.agency, 1)
-    login(client, staff)
-
-    response = client.post(
-        reverse("training:evaluation", args=[event.pk]),
-        {"url": "https://forms.example.org/eval"},
-        follow=True,
-    )
-
-    assert "Nobody is marked present yet" in page_text(response)
-    assert mailoutbox == []
-    event.refresh_from_db()
-    assert event.evaluation_url == ""
-
-
-def test_the_evaluation_goes_to_those_present_once(
-    client, staff, team, mailoutbox, django_capture_on_commit_callbacks
-):
-    event = make_event(date=in_days(-1))
-    came = make_registration(event, team.agency, 1, attended=True)
-    make_registration(event, team.agency, 2, attended=False)
-    login(client, staff)
-    url = reverse("training:evaluation", args=[event.pk])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"url": "https://forms.example.org/eval"})
-    late = make_registration(event, team.agency, 3, attended=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"url": "https://forms.example.org/eval"})
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"url": "https://forms.example.org/eval"}, follow=True)
-
-    assert [m.to[0] for m in mailoutbox] == [came.email, late.email]
-    assert "https://forms.example.org/eval" in mailoutbox[0].body
-    assert "Everyone marked present already has the link" in page_text(response)
-    event.refresh_from_db()
-    assert event.evaluation_url == "https://forms.example.org/eval"
 
 
 # Staff: coordinators -----------------------------------------------------------------------
