@@ -1,7 +1,7 @@
 """Shared fixtures: the personas every access test uses, and the CI rules for skips.
 
 Personas (one cohort, two agencies, plus an outsider from another cohort):
-- ``staff``: a program organiser (Django staff);
+- ``staff``: a program organiser (Django staff, with TOTP set up as the site requires);
 - ``command``: command staff and lead of the ``team`` (agency A) in ``cohort``;
 - ``officer``: a sworn officer on the same team;
 - ``peer``: a member of ``other_team`` (agency B) in the same cohort;
@@ -49,14 +49,26 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped in CI, which counts as a failure: {reason}"
 
 
-def make_user(email: str, *, first: str = "", last: str = "", **extra):
+def make_user(email: str, *, first: str = "", last: str = "", totp: bool | None = None, **extra):
+    """A user with a verified email; staff also get an authenticator app (TOTP), which the
+    site requires of them, unless ``totp=False``."""
     from accounts.models import User
 
     user = User.objects.create_user(
         email=email, password=PASSWORD, first_name=first, last_name=last, **extra
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if totp or (totp is None and user.is_staff):
+        enrol_totp(user)
     return user
+
+
+def enrol_totp(user) -> str:
+    """Give ``user`` an allauth TOTP authenticator with a random secret; return the secret
+    (``accounts.mfa.totp_code(secret)`` gives the current code, as an authenticator app)."""
+    from accounts.mfa import enrol_totp as enrol
+
+    return enrol(user)
 
 
 def make_agency(name: str, state: str = "VA", kind: str = "municipal"):

@@ -417,6 +417,7 @@ def generate(answers: int, *, seed: int = 2026, use_copy: bool | None = None) ->
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accounts.mfa import enrol_totp
     from accounts.models import User
     from cohorts.models import Cohort
     from surveys.catalogue import ensure_templates
@@ -450,6 +451,7 @@ def generate(answers: int, *, seed: int = 2026, use_copy: bool | None = None) ->
         staff = User.objects.create_user(
             email=STAFF_EMAIL, first_name="Bench", last_name="Staff", is_staff=True
         )
+        enrol_totp(staff)  # staff pages require two-factor authentication
         roster = _store_roster(cohort, roles, rng)
 
         wave_ids: dict[str, int] = {}

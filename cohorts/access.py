@@ -19,12 +19,18 @@ def access_team(user, cohort: Cohort, team_id: int, *, with_roster: bool = False
 
 
 def staff_required(view):
-    """Program staff only: anonymous people are sent to sign in, members are refused."""
+    """Program staff only: anonymous people are sent to sign in, members are refused.
+
+    On a cohort's own pages (those with a ``slug``), people outside the cohort get 404, as for
+    its other pages: a refusal must not tell them the cohort exists.
+    """
 
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_staff:
+            if "slug" in kwargs:
+                access_cohort(request.user, kwargs["slug"])
             raise PermissionDenied("Only program staff can do that.")
         return view(request, *args, **kwargs)
 

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.mfa import enrol_totp
 from accounts.models import User
 
 from .models import (
@@ -33,6 +34,10 @@ from .sessions import SeriesRule, create_series, mark_attendance, rank_topics
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_DOMAIN = "demo.collaborative.example"
+# The staff persona's authenticator-app secret (base32). Staff must use two-factor
+# authentication, so the demo publishes this one: add it to any authenticator app (or use the
+# printed otpauth:// address) to get the codes. Demo data only; never a real account's.
+DEMO_STAFF_TOTP_SECRET = "COLLABORATIVEDEMOSTAFFTOTP234567"
 RNG_SEED = 2021
 
 TOPICS = [
@@ -298,6 +303,8 @@ def seed_personas(ctx: DemoContext) -> None:
         ctx.personas[persona.key] = _user(
             ctx, email=persona.email, first=persona.first_name, last=persona.last_name, **flags
         )
+        if persona.is_staff:
+            enrol_totp(ctx.personas[persona.key], DEMO_STAFF_TOTP_SECRET)
 
 
 def _team_roster(ctx: DemoContext, agency: Agency, size: int) -> list[tuple[str, str]]:

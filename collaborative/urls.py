@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +8,9 @@ from .views import healthz
 
 admin.site.site_header = "Collaborative administration"
 admin.site.site_title = "Collaborative admin"
+# The admin signs people in through allauth's form, so its rate limits and two-factor step
+# apply; people signed in without staff access are refused (403) instead of asked again.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", home, name="home"),

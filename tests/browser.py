@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -184,7 +185,12 @@ def close_watched_page(page) -> None:
 
 
 def sign_in(page, live_server, user, password: str | None = None) -> None:
-    """Sign ``user`` in through the real allauth form and wait for the page that follows."""
+    """Sign ``user`` in through the real allauth form and wait for the page that follows.
+
+    A user with an authenticator app (all staff) then gets allauth's two-factor step, which
+    is answered with the code the app would show.
+    """
+    from accounts.mfa import totp_secret
     from conftest import PASSWORD
 
     page.goto(f"{live_server.url}/accounts/login/")
@@ -194,6 +200,35 @@ def sign_in(page, live_server, user, password: str | None = None) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     assert "/accounts/login/" not in page.url, f"sign-in did not leave the form: {page.url}"
+    secret = totp_secret(user)
+    if secret is not None:
+        assert "/accounts/2fa/authenticate/" in page.url, f"no two-factor step: {page.url}"
+        check_accessibility(page)
+        page.locator("input[name=code]").fill(_unused_totp_code(secret))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign In").click()
+        assert "/accounts/2fa/" not in page.url, f"the two-factor step failed: {page.url}"
+
+
+_last_totp_step: dict[str, int] = {}
+
+
+def _unused_totp_code(secret: str) -> str:
+    """The current code for ``secret``, waiting for a fresh one when it was already used
+    (allauth accepts each code once) or is about to expire."""
+    from allauth.mfa import app_settings
+
+    from accounts.mfa import totp_code
+
+    period = app_settings.TOTP_PERIOD
+    now = time.time()
+    step = int(now) // period
+    if step == _last_totp_step.get(secret) or (step + 1) * period - now < 3:
+        time.sleep((step + 1) * period - now + 0.5)
+        now = time.time()
+        step = int(now) // period
+    _last_totp_step[secret] = step
+    return totp_code(secret, at=now)
 
 
 @cache

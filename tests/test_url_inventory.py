@@ -77,6 +77,10 @@ INVENTORY = {
     "cohorts/<slug:slug>/surveys/<int:wave_id>/close/": LOGIN,
     "cohorts/<slug:slug>/surveys/<int:wave_id>/delete/": LOGIN,
     "cohorts/<slug:slug>/surveys/<int:wave_id>/remind/": LOGIN,
+    # Invited by email with no account: the token is the credential; a made-up one finds nothing.
+    "surveys/invited/<str:token>/": NOT_FOUND,
+    "surveys/invited/<str:token>/draft/": NOT_FOUND,
+    "surveys/invited/<str:token>/thanks/": NOT_FOUND,
     "cohorts/<slug:slug>/outcomes/": LOGIN,
     "cohorts/<slug:slug>/outcomes/print/": LOGIN,
     "cohorts/<slug:slug>/outcomes/export/": LOGIN,
@@ -152,6 +156,9 @@ INVENTORY = {
     "training/events/<int:event_id>/roster.csv": LOGIN,
     "training/events/<int:event_id>/sign-in-sheet/": LOGIN,
     "training/events/<int:event_id>/evaluation/": LOGIN,
+    "training/events/<int:event_id>/evaluation/remind/": LOGIN,
+    "training/events/<int:event_id>/evaluation/report/": LOGIN,
+    "training/events/<int:event_id>/evaluation/export/": LOGIN,
     "training/coordinators/": LOGIN,
     "training/coordinators/<int:coordinator_id>/remove/": LOGIN,
     "training/library/": PUBLIC,
@@ -173,8 +180,9 @@ INVENTORY = {
     "accounts/password/reset/done/": PUBLIC,
     r"accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": PUBLIC,  # "bad token"
     "accounts/password/reset/key/done/": PUBLIC,
-    # The admin's own sign-in and sign-out (every other admin route defaults to ADMIN_LOGIN).
-    "admin/login/": PUBLIC,
+    # The admin's sign-in hands over to allauth's form (to settings.LOGIN_URL) and its
+    # sign-out is public; every other admin route defaults to ADMIN_LOGIN, then allauth's form.
+    "admin/login/": LOGIN,
     "admin/logout/": PUBLIC,
 }
 

@@ -146,7 +146,7 @@ def test_members_are_refused_the_measure_and_outsiders_find_nothing(
     url = reverse("forum:peer_contact", args=[cohort.slug])
 
     assert login(client, command).get(url).status_code == 403
-    assert login(client, outsider).get(url).status_code == 403
+    assert login(client, outsider).get(url).status_code == 404
 
 
 def test_an_unknown_period_goes_back_to_the_whole_cohort(client, cohort, staff):

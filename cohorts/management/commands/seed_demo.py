@@ -4,7 +4,9 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cohorts.demo import DEMO_PASSWORD, PERSONAS, RNG_SEED, DemoContext
+from accounts.mfa import totp_uri
+from accounts.models import User
+from cohorts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, PERSONAS, RNG_SEED, DemoContext
 
 # Each module's ``seed(ctx)`` runs in this order; later steps build on what earlier ones made.
 DEMO_STEPS = ["cohorts.demo", "surveys.demo", "assessments.demo", "forum.demo", "training.demo"]
@@ -34,3 +36,12 @@ class Command(BaseCommand):
         for persona in PERSONAS:
             self.stdout.write(f"  {persona.email:<{width}}  {persona.label}")
         self.stdout.write(f"  Password for every demo account: {DEMO_PASSWORD}")
+        # Staff must use two-factor authentication: publish the demo staff persona's secret.
+        for persona in PERSONAS:
+            if persona.is_staff:
+                user = User.objects.get(email=persona.email)
+                self.stdout.write(
+                    f"  {persona.email} also asks for an authenticator-app code. Add this "
+                    f"secret to the app: {DEMO_STAFF_TOTP_SECRET}\n"
+                    f"    (or this address, as a QR code: {totp_uri(user, DEMO_STAFF_TOTP_SECRET)})"
+                )
