@@ -61,3 +61,24 @@ clean:
 .PHONY: bench-surveys
 bench-surveys: install
 	$(BIN)/python bench/survey_reports.py $(BENCH_ARGS)
+
+# Server benchmarks on PostgreSQL and Redis with daphne processes (bench/README.md); options
+# go in BENCH_ARGS, e.g. make bench-fanout BENCH_ARGS="--sizes 100,1000".
+.PHONY: bench-pages bench-fanout bench-resume bench-held-sockets bench-two-processes bench-servers
+bench-pages: install
+	$(BIN)/python bench/load_pages.py $(BENCH_ARGS)
+
+bench-fanout: install
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+bench-resume: install
+	$(BIN)/python bench/resume.py $(BENCH_ARGS)
+
+bench-held-sockets: install
+	$(BIN)/python bench/held_sockets.py $(BENCH_ARGS)
+
+bench-two-processes: install
+	$(BIN)/python bench/two_processes.py $(BENCH_ARGS)
+
+# Every server benchmark in turn (about 40 minutes; held sockets alone take 10).
+bench-servers: bench-pages bench-fanout bench-resume bench-two-processes bench-held-sockets

@@ -353,7 +353,7 @@ def bench_database_name(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise BenchError(
-            "The survey report benchmark runs on PostgreSQL only: --database-url must start "
+            "The benchmarks run on PostgreSQL only: --database-url must start "
             f"with postgres:// or postgresql://, not {redacted(url)!r}."
         )
     name = parts.path.lstrip("/")
@@ -365,8 +365,12 @@ def bench_database_name(url: str) -> str:
     return name
 
 
-def prepare_database(url: str, *, reuse: bool) -> bool:
-    """Drop and create the bench database (or keep it with ``reuse``); True when created."""
+def prepare_database(url: str, *, reuse: bool, mark: str = DATABASE_MARK) -> bool:
+    """Drop and create the bench database (or keep it with ``reuse``); True when created.
+
+    A database of that name this benchmark did not create (its comment is not ``mark``) is
+    refused rather than dropped.
+    """
     import psycopg
     from psycopg import sql
 
@@ -381,7 +385,7 @@ def prepare_database(url: str, *, reuse: bool) -> bool:
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             [name],
         ).fetchone()
-        if row is not None and row[0] != DATABASE_MARK:
+        if row is not None and row[0] != mark:
             raise BenchError(
                 f"A database named {name!r} exists but this benchmark did not create it; "
                 "it is left alone. Choose another name with --database-url."
@@ -393,7 +397,7 @@ def prepare_database(url: str, *, reuse: bool) -> bool:
             connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(database))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(database))
         connection.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, sql.Literal(DATABASE_MARK))
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, sql.Literal(mark))
         )
     return True
 

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    # Staff without two-factor authentication are sent to set it up (accounts/middleware.py).
+    "accounts.middleware.StaffTOTPRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "collaborative.urls"
@@ -113,6 +115,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"collaborative-test-{os.getpid()}.sqlite3")
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # daphne runs each request in a thread of its own, and each would open its own connection:
+    # a burst of a few hundred requests went past PostgreSQL's max_connections and failed. A
+    # bounded pool per process makes a burst wait for a connection instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "30")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -124,8 +135,22 @@ if REDIS_URL:
                 # A socket's consumer waits on Redis with a blocking pop of up to 5 s; redis-py
                 # 8's default 5 s read timeout would end that wait with an error and drop every
                 # idle socket (django/channels_redis#422), so reads may take longer here.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # redis-py 8 refuses a command once its pool holds 100 connections; hundreds
+                # of sockets connecting at once (every page after a restart) each need one for
+                # a moment, so the pool may grow further.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
+                    }
+                ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+                # All the sockets of one process share one Redis queue, and channels_redis drops
+                # what arrives while that queue holds `capacity` messages (100 by default): the
+                # signals of an announcement to 1,000 members arrive faster than a process
+                # hands them to its sockets, so the queue must hold a whole fan-out.
+                "capacity": 10_000,
             },
         }
     }
@@ -164,7 +189,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+if not DEBUG and ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+    # Only development may relax it: an unverified address could be anyone's.
+    raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION must be 'mandatory' when DEBUG is off.")
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# A new password keeps its changer signed in; Django's session hash still ends every other
+# session made with the old one (accounts/tests/test_password_sessions.py).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {

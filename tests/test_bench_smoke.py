@@ -1,9 +1,19 @@
-"""The survey report benchmark still runs against the current models, routes and reports.
+"""The benchmarks still run against the current models, routes and reports.
 
-The benchmark itself runs on PostgreSQL over 100,000 answers (``make bench-surveys``); here its
-data generator and its measurements run at a tiny size on the test database, so a change to
-the models or the report code that would break the benchmark fails the suite instead.
+The survey report benchmark runs on PostgreSQL over 100,000 answers (``make bench-surveys``);
+here its data generator and its measurements run at a tiny size on the test database. The
+server benchmarks (pages under load, notification fan-out, resume, held sockets, two
+processes) run as the commands they are, at a tiny size, against PostgreSQL and Redis. A change
+to the models, routes, reports or realtime code that would break a benchmark fails the suite.
 """
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.db.models import Count, F
@@ -89,3 +99,130 @@ def test_p95_is_the_nearest_rank():
     assert percentile(list(range(1, 31)), 95) == 29
     assert percentile(list(range(1, 31)), 50) == 15
     assert percentile([7.0], 95) == 7.0
+
+
+# The server benchmarks (bench/load_pages.py, fanout.py, resume.py, held_sockets.py,
+# two_processes.py) run daphne processes on PostgreSQL and Redis. Each runs here as the command
+# it is, at a tiny size, on bench databases of its own (kept between runs: --reuse).
+
+SMOKE_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+SMOKE_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+SMOKE_TIMEOUT = 240
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def bench_services():
+    """PostgreSQL and Redis where the server benchmarks expect them, or a skip saying which
+    is missing (a failure in CI)."""
+    if not _reachable("127.0.0.1", 5432):
+        pytest.skip("The server benchmarks need PostgreSQL on 127.0.0.1:5432 (not reachable).")
+    parts = urlsplit(SMOKE_REDIS)
+    if not _reachable(parts.hostname or "127.0.0.1", parts.port or 6379):
+        pytest.skip(f"The server benchmarks need Redis at {SMOKE_REDIS} (not reachable).")
+
+
+def run_bench(script: str, database: str, *args: str, results: Path) -> tuple[str, dict]:
+    """Run ``bench/<script>.py`` as a command; returns its table and its JSON report."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "COLLABORATIVE_TESTING"}
+        and not k.startswith("DJANGO_ALLOW")
+    }
+    env["BENCH_RESULTS_DIR"] = str(results)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            f"bench/{script}.py",
+            "--database-url",
+            f"{SMOKE_POSTGRES}/{database}",
+            "--redis-url",
+            SMOKE_REDIS,
+            "--reuse",
+            *args,
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SMOKE_TIMEOUT,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    reports = list(results.glob(f"{script}-*.json"))
+    assert len(reports) == 1, completed.stderr
+    return completed.stdout, json.loads(reports[0].read_text())
+
+
+def test_load_pages_times_every_key_page_and_the_hello_baseline(bench_services, tmp_path):
+    out, report = run_bench(
+        "load_pages",
+        "bench_smoke_pages",
+        "--answers", "200", "--clients", "2", "--seconds", "1", "--slices", "1",
+        results=tmp_path,
+    )  # fmt: skip
+
+    pages = {r["page"].split(" (")[0]: r for r in report["results"]}
+    assert {"hello view", "dashboard /", "cohort calendar", "thread of 200 posts"} <= set(pages)
+    assert any(name.startswith("wave report") for name in pages)
+    for row in report["results"]:
+        # Every response was a 200 (signed in, staff past the two-factor check).
+        assert row["errors"] == 0, row
+        assert row["requests"] > 0 and row["p95_ms"] > 0, row
+    assert pages["hello view"]["share_of_hello"] == 1.0
+    assert "| hello view (baseline) |" in out
+
+
+def test_fanout_delivers_to_every_socket_and_times_the_redis_baseline(bench_services, tmp_path):
+    out, report = run_bench("fanout", "bench_smoke_realtime", "--sizes", "5", results=tmp_path)
+
+    (row,) = report["results"]
+    assert row["n"] == row["received"] == 5 and row["lost"] == 0
+    assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["max_ms"]
+    assert row["baseline"]["count"] == row["baseline"]["subscribers"] == 5
+
+
+def test_resume_fetches_every_missed_notification(bench_services, tmp_path):
+    _, report = run_bench(
+        "resume", "bench_smoke_realtime", "--missed", "60", "--runs", "3", results=tmp_path
+    )
+
+    assert report["reconnect_and_fetch"]["count"] == 3
+    assert report["feed_pages_only"]["p95_ms"] <= report["reconnect_and_fetch"]["p95_ms"]
+
+
+def test_held_sockets_counts_the_sockets_still_answering(bench_services, tmp_path):
+    _, report = run_bench(
+        "held_sockets",
+        "bench_smoke_realtime",
+        "--sockets", "5", "--minutes", "0.02", "--check-every", "0.5",
+        results=tmp_path,
+    )  # fmt: skip
+
+    result = report["result"]
+    assert report["held"] == result["open_at_end"] == result["answered_at_end"] == 5
+    assert result["resume_answered"] == result["resume_sample"] == 5
+    assert result["rss_connected_kib"] > 0
+
+
+def test_two_processes_deliver_across_processes(bench_services, tmp_path):
+    _, report = run_bench(
+        "two_processes",
+        "bench_smoke_realtime",
+        "--sockets", "4", "--posts", "2", "--rounds", "1",
+        results=tmp_path,
+    )  # fmt: skip
+
+    # Half the sockets are on process B; the post went to A.
+    assert report["across"]["received_on_other_processes"] == 2
+    assert report["across"]["lost"] == 0
+    for processes in ("1", "2"):
+        (row,) = report["capacity"][processes]
+        assert row["received"] == 8 and row["deliveries_per_s"] > 0
