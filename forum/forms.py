@@ -1,5 +1,7 @@
 """Forms of the forum: new thread, reply, edit, flag, watch and search."""
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,9 +114,13 @@ class ReplyForm(forms.Form):
     body = BodyField(label="Your reply")
     attachments = AttachmentsField()
     quoted = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A key per rendered form, so that sending the same form twice posts once.
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", uuid.uuid4())
         self.fields["attachments"].help_text = attachments_help()
         _wire_mentions(self.fields["body"], cohort)
 

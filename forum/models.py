@@ -306,6 +306,9 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # The key of the form it was sent from: the same form sent again (the connection dropped
+    # before the answer came back, and the person pressed send again) adds nothing.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -314,6 +317,11 @@ class Post(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="forum_post_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="forum_post_number_positive"),
+            models.UniqueConstraint(
+                fields=["author", "submission"],
+                condition=Q(submission__isnull=False),
+                name="forum_post_one_per_submission",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ together or not at all; the socket signal follows after commit and may fail with
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -180,6 +181,7 @@ def _add_post(
     quoted: Post | None,
     files: Iterable,
     when: datetime,
+    submission: UUID | None = None,
 ) -> tuple[Post, Rendered]:
     from collaborative.uploads import content_type_for
 
@@ -196,6 +198,7 @@ def _add_post(
         body_html=rendered.html,
         quoted=quoted,
         created=when,
+        submission=submission,
     )
     mentioned = [uid for uid in rendered.mentioned if uid != author.pk]
     if mentioned:
@@ -279,13 +282,22 @@ def reply(
     quoted: Post | None = None,
     files: Iterable = (),
     when: datetime | None = None,
+    submission: UUID | None = None,
 ) -> Posted:
-    """Add a reply. Refused on a locked or hidden thread, whoever asks."""
+    """Add a reply. Refused on a locked or hidden thread, whoever asks.
+
+    A ``submission`` key already used by this author in this thread (the same form sent
+    again) returns the reply it posted and adds nothing.
+    """
     # Lock the thread row: two replies at once get consecutive numbers, and a lock that
     # lands between reading the page and posting is honoured.
     thread = (
         Thread.objects.select_for_update().select_related("cohort", "category").get(pk=thread.pk)
     )
+    if submission is not None:
+        sent = thread.posts.filter(author=author, submission=submission).first()
+        if sent is not None:
+            return Posted(sent)
     refusal = thread.refusal_for_reply()
     if refusal:
         raise ForumRefusal(refusal)
@@ -295,7 +307,13 @@ def reply(
         quoted = None
     when = when or timezone.now()
     post, rendered = _add_post(
-        thread, author=author, body=body, quoted=quoted, files=files, when=when
+        thread,
+        author=author,
+        body=body,
+        quoted=quoted,
+        files=files,
+        when=when,
+        submission=submission,
     )
     _watch_by_default(author, thread)
     mark_read(user=author, thread=thread, post_id=post.pk)

@@ -249,6 +249,7 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
                     body=data["body"],
                     quoted=quoted,
                     files=data["attachments"],
+                    submission=data.get("submission"),
                 )
             except posting.ForumRefusal as exc:
                 form.add_error(None, exc)

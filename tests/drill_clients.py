@@ -31,6 +31,7 @@ BACKOFF_CAP = 30.0
 POLL_FIRST = (1.0, 3.0)
 POLL_EVERY = (15.0, 25.0)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SUBMISSION_INPUT = re.compile(r'name="submission" value="([^"]+)"')
 
 
 class RequestFailed(Exception):
@@ -41,6 +42,7 @@ class RequestFailed(Exception):
     """
 
     stage = "page"
+    form: dict | None = None  # the reply form a "post" failure sent, to send again
 
 
 # Sessions and seeding (synchronous: call before the event loop runs) -------------------------
@@ -293,19 +295,29 @@ class Browser:
             raise RequestFailed(f"GET {path}: HTTP {response.status}")
         return response
 
-    async def reply(self, thread_path: str, text: str) -> None:
-        """Reply with the thread page's form: GET it for the CSRF token, POST, follow the
-        redirect to the post. Raises RequestFailed unless the reply was posted."""
-        page = await self.page(thread_path, kind="thread")
-        token = CSRF_INPUT.search(page.text)
-        if token is None:
-            self.stats.fail("reply", f"no reply form on {thread_path}", page.status)
-            raise RequestFailed(f"no reply form on {thread_path}")
-        form = {"csrfmiddlewaretoken": token.group(1), "body": text, "quoted": ""}
+    async def reply(self, thread_path: str, text: str, *, again: dict | None = None) -> dict:
+        """Reply with the thread page's form: GET it for the CSRF token and the form's key,
+        POST, follow the redirect to the post. Raises RequestFailed unless the reply was
+        posted; ``again`` sends a form already filled once (the member pressing send again
+        on the same page), whose fields are returned on success and kept on the exception."""
+        form = again
+        if form is None:
+            page = await self.page(thread_path, kind="thread")
+            token = CSRF_INPUT.search(page.text)
+            key = SUBMISSION_INPUT.search(page.text)
+            if token is None or key is None:
+                self.stats.fail("reply", f"no reply form on {thread_path}", page.status)
+                raise RequestFailed(f"no reply form on {thread_path}")
+            form = {
+                "csrfmiddlewaretoken": token.group(1),
+                "body": text,
+                "quoted": "",
+                "submission": key.group(1),
+            }
         try:
             response = await self.request("POST", thread_path, kind="reply", form=form)
         except RequestFailed as failed:
-            failed.stage = "post"
+            failed.stage, failed.form = "post", form
             raise
         if response.status != 302:
             self.stats.fail("reply", f"POST {thread_path}: HTTP {response.status}", response.status)
@@ -318,6 +330,7 @@ class Browser:
         if "Your reply is posted." not in landing.text:
             self.stats.fail("reply", f"no confirmation after posting in {thread_path}", 200)
             raise RequestFailed(f"no confirmation after posting in {thread_path}")
+        return form
 
 
 # The page's notification script ---------------------------------------------------------------

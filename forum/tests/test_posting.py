@@ -407,3 +407,18 @@ def test_a_member_of_two_teams_is_one_mention(general, cohort, command, peer):
 
     assert Notification.objects.filter(recipient=command, kind="mention").count() == 1
     assert posted.unknown_mentions == []
+
+
+def test_a_submission_key_is_one_reply_per_author(general, command, peer):
+    import uuid
+
+    thread = start(general, command)
+    key = uuid.uuid4()
+
+    first = answer(thread, peer, submission=key)
+    again = answer(thread, peer, body="Different words, same form", submission=key)
+    other = answer(thread, command, submission=key)  # another person's form: their own reply
+
+    assert again.pk == first.pk and again.body == first.body
+    assert other.pk != first.pk
+    assert thread.posts.count() == 3

@@ -590,3 +590,26 @@ def test_postgres_search_ranks_title_matches_and_understands_stems(
         client.get(url("search", cohort), {"q": "mentor -budget"}).context["page"].object_list
     )
     assert [p.thread_id for p in excluded] == [mentoring.pk]
+
+
+def test_the_same_reply_form_sent_twice_posts_once(client, cohort, general, command, peer):
+    # The connection dropped before the answer came back, and the person pressed send again.
+    thread = start(general, command)
+    login(client, peer)
+    page = client.get(url("thread", cohort, thread.pk))
+    key = str(page.context["form"].initial["submission"])
+    assert f'name="submission" value="{key}"' in page.content.decode()
+    form = {"body": "Our debriefs happen the next shift.", "submission": key}
+
+    first = client.post(url("thread", cohort, thread.pk), form)
+    again = client.post(url("thread", cohort, thread.pk), form)
+
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert thread.posts.filter(author=peer).count() == 1
+    assert Notification.objects.filter(recipient=command, kind="reply").count() == 1
+    # A new form is a new reply, even with the same words.
+    fresh = client.get(url("thread", cohort, thread.pk)).context["form"].initial["submission"]
+    assert str(fresh) != key
+    client.post(url("thread", cohort, thread.pk), {**form, "submission": str(fresh)})
+    assert thread.posts.filter(author=peer).count() == 2
