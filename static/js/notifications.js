@@ -112,6 +112,24 @@
     body.dataset.notificationsPolling = "off";
   }
 
+  // While the socket is open, a slow check still asks the feed every few minutes: should a
+  // socket stay open but stop carrying signals (a fault in the channel layer), what arrived is
+  // shown minutes later at most, not only after a reload.
+  const CHECK_MS = 300000;
+  let checkTimer = null;
+  function startChecking() {
+    if (checkTimer) return;
+    const tick = () => {
+      catchUp();
+      checkTimer = setTimeout(tick, CHECK_MS * (0.75 + Math.random() * 0.5));
+    };
+    checkTimer = setTimeout(tick, CHECK_MS * (0.75 + Math.random() * 0.5));
+  }
+  function stopChecking() {
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
+  }
+
   function connect() {
     if (!("WebSocket" in window)) { startPolling(); return; }
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -120,6 +138,7 @@
       attempt = 0;
       body.dataset.socketState = "open";
       stopPolling();
+      startChecking();
     });
     socket.addEventListener("message", (event) => {
       let data;
@@ -141,6 +160,7 @@
     });
     socket.addEventListener("close", (event) => {
       body.dataset.socketState = "closed";
+      stopChecking();
       if (event.code === 4401 || event.code === 4403) return;  // signed out: stop
       startPolling();
       // Exponential backoff with full jitter, capped at 30 s; 4000 asks for a quick return.
