@@ -313,17 +313,20 @@ def build_world() -> World:
     CommunityPartner.objects.create(team=w.team_a2, name="Agency Y partner", kind="fitness")
 
     # Training (program-wide): agency X's registration, request and coordinator are private.
-    o["event"] = TrainingEvent.objects.create(
-        title="Regional resilience training",
-        date=today + timedelta(days=30),
-        start_time=time(8, 30),
-        end_time=time(16, 30),
-        venue="Training Center",
-        address="1 Academy Drive",
-        region="mid_atlantic",
-        capacity=20,
-        per_agency_limit=5,
-    )
+    def training(title: str, day) -> TrainingEvent:
+        return TrainingEvent.objects.create(
+            title=title,
+            date=day,
+            start_time=time(8, 30),
+            end_time=time(16, 30),
+            venue="Training Center",
+            address="1 Academy Drive",
+            region="mid_atlantic",
+            capacity=20,
+            per_agency_limit=5,
+        )
+
+    o["event"] = training("Regional resilience training", today + timedelta(days=30))
     o["registration"] = Registration.objects.create(
         event=o["event"],
         agency=w.agency_x,
@@ -343,6 +346,29 @@ def build_world() -> World:
         status="confirmed",
         position=2,
         registered_by=w.peer,
+    )
+    # A training already held, whose evaluation went to agency X's attendee.
+    from surveys.catalogue import ensure_templates
+    from training import services as training_services
+
+    o["held_event"] = training("Held resilience training", today - timedelta(days=3))
+    Registration.objects.create(
+        event=o["held_event"],
+        agency=w.agency_x,
+        name="ZEBRA-X-attendee",
+        rank_role="Officer",
+        email="zebra-x-attendee@x.example",
+        status="confirmed",
+        position=1,
+        registered_by=w.command,
+        attended=True,
+    )
+    training_services.send_evaluation(
+        event=o["held_event"],
+        survey=ensure_templates()["post-training-evaluation"],
+        closes_at=timezone.now() + timedelta(days=14),
+        by=None,
+        notify=False,
     )
     o["request"] = TrainingRequest.objects.create(
         agency_name="ZEBRA-X-request agency",
@@ -429,6 +455,7 @@ PARTNER = {"partner_id": lambda w: w.partner.pk}
 MEMBERSHIP = {"membership_id": lambda w: w.officer_membership.pk}
 BASELINE = {"round": lambda w: "baseline"}
 EVENT = {"event_id": lambda w: w.event.pk}
+HELD = {"event_id": lambda w: w.held_event.pk}
 REQUEST = {"request_id": lambda w: w.request.pk}
 ITEM = {"item_id": lambda w: w.draft_item.pk}
 
@@ -667,15 +694,9 @@ ROUTES: dict[str, Spec] = {
     "training:roster_csv": Spec(_only(**EVENT), staff_only=True),
     "training:sign_in_sheet": Spec(_only(**EVENT), staff_only=True),
     "training:evaluation": Spec(_only(**EVENT), staff_only=True),
-    "training:evaluation_report": Spec(
-        _only(**EVENT), staff_only=True, no_control="the world's training has no evaluation yet"
-    ),
-    "training:evaluation_remind": Spec(
-        _only(**EVENT), staff_only=True, no_control="the world's training has no evaluation yet"
-    ),
-    "training:evaluation_export": Spec(
-        _only(**EVENT), staff_only=True, no_control="the world's training has no evaluation yet"
-    ),
+    "training:evaluation_report": Spec(_only(**HELD), staff_only=True),
+    "training:evaluation_remind": Spec(_only(**HELD), staff_only=True),
+    "training:evaluation_export": Spec(_only(**HELD), staff_only=True),
     "training:coordinator_remove": Spec(
         _only(coordinator_id=lambda w: w.coordinator.pk), AGENCY, staff_only=True
     ),
