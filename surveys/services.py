@@ -222,7 +222,9 @@ def invite_by_email(
     if wave.cohort_id is not None:
         raise SurveyError("A cohort's wave invites the cohort's members, not addresses.")
     Wave.objects.select_for_update().get(pk=wave.pk)
-    taken = {e.lower() for e in wave.invitations.values_list("email", flat=True)}
+    invited = list(wave.invitations.values_list("email", "user_id"))
+    taken = {email.lower() for email, _ in invited}
+    taken_users = {user_id for _, user_id in invited if user_id is not None}
     new: dict[str, Invitee] = {}
     for invitee in invitees:
         email = invitee.email.strip().lower()
@@ -236,7 +238,6 @@ def invite_by_email(
             Q.create([("email__iexact", e) for e in new], connector=Q.OR)
         ).only("pk", "email")
     }
-    taken_users = set(wave.invitations.exclude(user=None).values_list("user_id", flat=True))
     rows = []
     for email, invitee in new.items():
         user_id = accounts.get(email)

@@ -50,31 +50,9 @@ class RequestFailed(Exception):
 
 def session_keys(users) -> dict[int, str]:
     """A signed-in session per user, as a sign-in leaves it, written in one INSERT."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
+    from bench.realtime import sessions_for
 
-    store = SessionStore()
-    expires = timezone.now() + timezone.timedelta(days=1)
-    keys, rows, now = {}, [], time.time()
-    for user in users:
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            "account_authentication_methods": [
-                {"method": "password", "at": now, "email": user.email}
-            ],
-            "account_authentication_methods_user": str(user.pk),
-        }
-        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-        keys[user.pk] = key
-    Session.objects.bulk_create(rows)
-    return keys
+    return sessions_for([user.pk for user in users])
 
 
 def seed_members(cohort, *, count: int, teams: int, label: str) -> list:

@@ -190,6 +190,7 @@ def test_a_redis_outage_under_load_loses_no_post_and_no_notification(
     sent: list[str] = []
     posted_at: list[float] = []
     ambiguous: set[str] = set()
+    replies = {"marker": marker, "sent": sent, "posted_at": posted_at, "ambiguous": ambiguous}
     outage: dict[str, object] = {}
 
     async def drill() -> None:
@@ -198,16 +199,7 @@ def test_a_redis_outage_under_load_loses_no_post_and_no_notification(
         until = began + FAULT_LOAD
         posting = [
             asyncio.create_task(
-                post_in_a_loop(
-                    m,
-                    threads[m.user_id],
-                    marker=marker,
-                    until=until,
-                    sent=sent,
-                    posted_at=posted_at,
-                    retry=False,
-                    ambiguous=ambiguous,
-                )
+                post_in_a_loop(m, threads[m.user_id], until=until, retry=False, **replies)
             )
             for m in members
         ]
@@ -263,6 +255,7 @@ def test_a_killed_server_under_load_loses_nothing(redis_url, start_daphne, cohor
     sent: list[str] = []
     posted_at: list[float] = []
     ambiguous: set[str] = set()
+    replies = {"marker": marker, "sent": sent, "posted_at": posted_at, "ambiguous": ambiguous}
     down: dict[str, float] = {}
 
     async def drill() -> None:
@@ -270,16 +263,7 @@ def test_a_killed_server_under_load_loses_nothing(redis_url, start_daphne, cohor
         until = time.monotonic() + FAULT_LOAD
         posting = [
             asyncio.create_task(
-                post_in_a_loop(
-                    m,
-                    threads[m.user_id],
-                    marker=marker,
-                    until=until,
-                    sent=sent,
-                    posted_at=posted_at,
-                    retry=True,
-                    ambiguous=ambiguous,
-                )
+                post_in_a_loop(m, threads[m.user_id], until=until, retry=True, **replies)
             )
             for m in members
         ]
