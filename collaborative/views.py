@@ -30,12 +30,15 @@ async def _channel_layer_state() -> str:
         return "down"
     try:
         async with asyncio.timeout(CHANNEL_CHECK_TIMEOUT):
-            # The default prefix: channels_redis reads every "specific." channel of this
-            # process in one loop, which the open sockets' consumers are already running; a
-            # channel of another prefix would wait behind them and time out.
             channel = await layer.new_channel()
-            await layer.send(channel, {"type": "healthz.ping"})
-            message = await layer.receive(channel)
+            try:
+                await layer.send(channel, {"type": "healthz.ping"})
+                message = await layer.receive(channel)
+            finally:
+                # Redis pub/sub keeps a channel subscribed until it is let go.
+                forget = getattr(layer, "forget_channel", None)
+                if forget is not None:
+                    await forget(channel)
     except Exception:
         logger.exception("Health check: channel layer unreachable")
         return "down"

@@ -18,6 +18,26 @@ class NotificationQuerySet(models.QuerySet):
     def after(self, last_id: int) -> "NotificationQuerySet":
         return self.filter(pk__gt=last_id).order_by("pk")
 
+    def feed_items(self) -> list[dict]:
+        """What the feed and a socket's resume answer tell the person's own page, read as
+        plain rows (no model instances) with one URL pattern for all: a page of 200 costs
+        a few milliseconds."""
+        url = reverse("notifications:open", args=[0]).removesuffix("0/") + "{}/"
+        return [
+            {
+                "id": pk,
+                "kind": kind,
+                "summary": summary,
+                "cohort": cohort or "",
+                "url": url.format(pk),
+                "created": created.isoformat(),
+                "read": read_at is not None,
+            }
+            for pk, kind, summary, cohort, created, read_at in self.values_list(
+                "pk", "kind", "summary", "cohort__name", "created", "read_at"
+            )
+        ]
+
 
 class Notification(models.Model):
     """The source of truth for everything a person is told about.
@@ -58,7 +78,7 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} for {self.recipient}"
 
     def as_signal(self) -> dict:
-        """What may travel over the channel layer: ids and kinds, never message text."""
+        """What travels over the channel layer: ids and kinds, never message text."""
         return {"id": self.pk, "kind": self.kind, "cohort": self.cohort_id}
 
 

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -77,18 +76,7 @@ def notification_feed(request: HttpRequest) -> JsonResponse:
     mine = Notification.objects.for_user(request.user)
     # One row past the page says whether there is more, so a client paging through never
     # asks again only to be told there is nothing (a 200-notification resume: 4 requests, not 5).
-    rows = list(mine.after(after).select_related("cohort")[: FEED_LIMIT + 1])
+    rows = mine.after(after)[: FEED_LIMIT + 1].feed_items()
     more = len(rows) > FEED_LIMIT
-    items = [
-        {
-            "id": n.pk,
-            "kind": n.kind,
-            "summary": n.summary,
-            "cohort": n.cohort.name if n.cohort_id else "",
-            "url": reverse("notifications:open", args=[n.pk]),
-            "created": n.created.isoformat(),
-            "read": n.read_at is not None,
-        }
-        for n in rows[:FEED_LIMIT]
-    ]
+    items = rows[:FEED_LIMIT]
     return JsonResponse({"unread": mine.unread().count(), "notifications": items, "more": more})

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 # holds a Redis connection, and the channel layer's pool refuses a connection past its 100th
 # (redis-py's default) instead of waiting for one.
 SEND_CONCURRENCY = 32
+# A write reaching at least this many of a cohort's members signals them with one message to
+# the cohort's group (``_cohort_signal``).
+COHORT_SIGNAL_MIN = 20
 _send_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
     weakref.WeakKeyDictionary()
 )
@@ -27,6 +30,10 @@ _unread_counts: ContextVar[dict | None] = ContextVar("forum_unread_counts", defa
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def cohort_group(cohort_id: int) -> str:
+    return f"cohort.{cohort_id}"
 
 
 @transaction.atomic
@@ -67,30 +74,46 @@ def notify_many(
 
 
 def push_signals(notifications: Iterable[Notification]) -> int:
-    """Signal each notification's recipient; returns how many signals went out.
+    """Signal each notification's recipient; returns how many recipients were signalled.
 
-    The signals of one write go out together: the unread counts in one query and the sends
-    in one trip to the event loop, a few at a time, instead of a count query and a loop trip
-    per recipient (an announcement to 1,000 members took seconds that way).
+    The signals of one write go out together. When a write tells most of a cohort's members
+    the same thing (an announcement), their sockets hear one message sent to the cohort's group
+    instead of one per member (see ``_cohort_signal``). Everyone else gets a signal of their
+    own: the unread counts in one query and the sends in one trip to the event loop, a few at a
+    time, instead of a count query and a loop trip per recipient.
     """
     notifications = list(notifications)
     if not notifications:
         return 0
-    counts = None
+    sends: list[tuple[str, dict, list[Notification]]] = []
     try:
-        counts = dict(
-            Notification.objects.filter(
-                recipient_id__in={n.recipient_id for n in notifications}, read_at__isnull=True
-            )
-            .values("recipient_id")
-            .annotate(n=Count("pk"))
-            .values_list("recipient_id", "n")
-        )
+        cohort_send = _cohort_signal(notifications)
     except Exception:
-        logger.exception("Could not count unread notifications for %s signals", len(notifications))
+        logger.exception("Could not signal %s notifications to their cohort", len(notifications))
+        cohort_send = None
+    if cohort_send is not None:
+        sends.append(cohort_send)
+        grouped = {n.pk for n in cohort_send[2]}
+        notifications = [n for n in notifications if n.pk not in grouped]
+    sent = sum(len(covered) for _, _, covered in sends)
+    counts = None
+    if notifications:
+        try:
+            counts = dict(
+                Notification.objects.filter(
+                    recipient_id__in={n.recipient_id for n in notifications},
+                    read_at__isnull=True,
+                )
+                .values("recipient_id")
+                .annotate(n=Count("pk"))
+                .values_list("recipient_id", "n")
+            )
+        except Exception:
+            logger.exception(
+                "Could not count unread notifications for %s signals", len(notifications)
+            )
     batch: list[tuple[Notification, dict]] = []
     tokens = _batch.set(batch), _unread_counts.set(counts)
-    sent = 0
     try:
         for notification in notifications:
             try:
@@ -102,25 +125,69 @@ def push_signals(notifications: Iterable[Notification]) -> int:
     finally:
         _batch.reset(tokens[0])
         _unread_counts.reset(tokens[1])
-    if batch:
+    sends.extend((user_group(n.recipient_id), message, [n]) for n, message in batch)
+    if sends:
         try:
-            failed = async_to_sync(_send_all)(batch)
+            failed = async_to_sync(_send_all)(sends)
         except Exception:
-            logger.exception("Could not signal %s notifications over the channel layer", len(batch))
-            return sent - len(batch)
-        for notification, error in failed:
+            logger.exception(
+                "Could not signal %s groups of sockets over the channel layer", len(sends)
+            )
+            return sent - sum(len(covered) for _, _, covered in sends)
+        for group, covered, error in failed:
             logger.error(
-                "Could not signal notification %s over the channel layer",
-                notification.pk,
+                "Could not signal %s notification(s) to %s over the channel layer",
+                len(covered),
+                group,
                 exc_info=error,
             )
-        sent -= len(failed)
+            sent -= len(covered)
     return sent
 
 
+def _cohort_signal(
+    notifications: list[Notification],
+) -> tuple[str, dict, list[Notification]] | None:
+    """One message to the cohort's group for the members among the recipients, or None.
+
+    Each socket of a member joins its cohorts' groups when it connects (and reconnects when
+    the person joins or leaves a team). Worth it only when a write of one kind in one cohort
+    reaches at least COHORT_SIGNAL_MIN of its members and leaves out fewer members than it
+    reaches: the message names the members it is not for, and each socket forwards it only if
+    its person is not among them. It carries the newest id of the write, not each member's own
+    (the page asks the feed for everything after the last id it saw), and no unread count.
+    """
+    if len(notifications) < COHORT_SIGNAL_MIN:
+        return None
+    cohort_ids = {n.cohort_id for n in notifications}
+    kinds = {n.kind for n in notifications}
+    if len(cohort_ids) != 1 or None in cohort_ids or len(kinds) != 1:
+        return None
+    from cohorts.models import Membership
+
+    (cohort_id,) = cohort_ids
+    members = set(
+        Membership.objects.filter(team__cohort_id=cohort_id, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    covered = [n for n in notifications if n.recipient_id in members]
+    left_out = members - {n.recipient_id for n in covered}
+    if len(covered) < COHORT_SIGNAL_MIN or len(left_out) >= len(covered):
+        return None
+    message = {
+        "type": "notification.cohort",
+        "id": max(n.pk for n in covered),
+        "kind": kinds.pop(),
+        "cohort": cohort_id,
+        "except": sorted(left_out),
+    }
+    return cohort_group(cohort_id), message, covered
+
+
 async def _send_all(
-    batch: list[tuple[Notification, dict]],
-) -> list[tuple[Notification, BaseException]]:
+    sends: list[tuple[str, dict, list[Notification]]],
+) -> list[tuple[str, list[Notification], BaseException]]:
     """Send every queued signal, at most SEND_CONCURRENCY at a time in this process (shared by
     every write signalling at once); returns the ones that failed."""
     layer = get_channel_layer()
@@ -129,13 +196,15 @@ async def _send_all(
     if gate is None:
         gate = _send_gates[loop] = asyncio.Semaphore(SEND_CONCURRENCY)
 
-    async def send(notification: Notification, message: dict) -> None:
+    async def send(group: str, message: dict) -> None:
         async with gate:
-            await layer.group_send(user_group(notification.recipient_id), message)
+            await layer.group_send(group, message)
 
-    results = await asyncio.gather(*(send(n, m) for n, m in batch), return_exceptions=True)
+    results = await asyncio.gather(*(send(g, m) for g, m, _ in sends), return_exceptions=True)
     return [
-        (n, r) for (n, _), r in zip(batch, results, strict=True) if isinstance(r, BaseException)
+        (group, covered, r)
+        for (group, _, covered), r in zip(sends, results, strict=True)
+        if isinstance(r, BaseException)
     ]
 
 

@@ -3,7 +3,8 @@
 A ``Member`` does what a member's browser does against a real daphne process: HTTP requests
 with its session cookie (pages, the reply form with its CSRF token, the notification feed) and
 the notification socket, handled the way static/js/notifications.js handles it — on a signal
-or a resume that mentions something newer, fetch the feed; on close, poll the feed and
+that mentions something newer, fetch the feed; take what a resume answer brings; on a
+``resync`` (the server lost Redis for a while), resume again; on close, poll the feed and
 reconnect with exponential backoff and full jitter, then ``resume`` from the last id seen.
 
 Everything here is asyncio and touches no database: the drills seed and check the database
@@ -336,7 +337,10 @@ class Member:
         # The newest id when the page first heard from the socket: older notifications were
         # there before the page opened, and a new page does not announce them (by design).
         self.started_from = 0
-        self.signalled: set[int] = set()  # ids that arrived as signals
+        # The ids signals carried: a member's own notification's, or for a cohort-wide signal
+        # the newest of the write that made it.
+        self.signalled: set[int] = set()
+        self.resyncs = 0  # times the server asked the page to resume while the socket stayed
         self.known: set[int] = set()  # ids the page learnt: signals, resumes, the feed
         self.opens = 0
         self.failed_handshakes = 0
@@ -436,20 +440,27 @@ class Member:
             if self.seen is None:
                 self.seen = latest  # a new browser starts from now
                 self.started_from = latest
-            elif latest > self.seen:
-                self.catch_up()
             await socket.send(json.dumps({"type": "resume", "after": self.seen or 0}))
         elif kind == "notification":
             self.signalled.add(data["id"])
-            self.known.add(data["id"])
             if data["id"] > (self.seen or 0):
                 self.catch_up()
         elif kind == "resume":
+            # The missed notifications come with their text: the page shows them at once.
             ids = [n["id"] for n in data.get("notifications", [])]
             self.known.update(ids)
+            self.seen = max([self.seen or 0, *ids])
             self.resumed_since_open = True
-            if max(ids, default=0) > (self.seen or 0):
+            if data.get("more"):
                 self.catch_up()
+        elif kind == "resync":
+            self.resyncs += 1
+            self.resumed_since_open = False
+            await socket.send(json.dumps({"type": "resume", "after": self.seen or 0}))
+
+    def heard_signal_for(self, notification_id: int) -> bool:
+        """A signal reached the socket that covered ``notification_id``."""
+        return any(signalled >= notification_id for signalled in self.signalled)
 
     # The feed, as catchUp() in the page.
 

@@ -189,13 +189,13 @@ def test_fanout_delivers_to_every_socket_and_times_the_redis_baseline(bench_serv
     assert row["baseline"]["count"] == row["baseline"]["subscribers"] == 5
 
 
-def test_resume_fetches_every_missed_notification(bench_services, tmp_path):
+def test_resume_answers_every_missed_notification(bench_services, tmp_path):
+    # The script itself fails unless each resume answer holds all 60 with their text.
     _, report = run_bench(
         "resume", "bench_smoke_realtime", "--missed", "60", "--runs", "3", results=tmp_path
     )
 
-    assert report["reconnect_and_fetch"]["count"] == 3
-    assert report["feed_pages_only"]["p95_ms"] <= report["reconnect_and_fetch"]["p95_ms"]
+    assert report["reconnect_and_resume"]["count"] == report["baseline_hello"]["count"] == 3
 
 
 def test_held_sockets_counts_the_sockets_still_answering(bench_services, tmp_path):

@@ -364,25 +364,26 @@ def test_a_redis_outage_loses_no_post_and_no_notification(
     bob = live_page()
     enter(bob, server, command)
 
-    # Redis goes away: the channel layer is down, the database and HTTP are not.
+    # Redis goes away: the channel layer is down, the database and HTTP are not. Dave's
+    # socket stays open (it only loses what Redis would have carried).
     own_redis.stop()
-    expect_cut_off(dave)
     status, health = server.healthz()
     assert (status, health["database"], health["channel_layer"]) == (503, "up", "down")
 
     # Bob's reply is saved and his request succeeds; its signal has nowhere to go.
     reply_through_form(bob, server, thread, "Our clinician does, within 72 hours.")
     [missed] = replies_to(peer)
+    expect_unread(dave, 0)
 
-    # Redis is back: Dave's page (polling meanwhile) shows what arrived, without a reload.
+    # Redis is back: the server asks Dave's page to resume, and it shows what arrived,
+    # without a reload.
     own_redis.start()
     expect_unread(dave, 1, timeout=RECOVERY_MS)
     expect_toasts(dave, [missed])
     expect_live(dave, timeout=RECOVERY_MS)
     assert server.healthz()[0] == 200
     assert_never_reloaded(dave)
-    assert forgive_console_errors(dave, SOCKET_ERRORS) >= 1
-    # Bob's page lost its socket too; whether its retries fell in the outage is chance.
+    forgive_console_errors(dave, SOCKET_ERRORS)
     forgive_console_errors(bob, SOCKET_ERRORS)
 
 

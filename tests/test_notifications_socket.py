@@ -18,6 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
 import forum.realtime
 import forum.services
@@ -237,16 +238,41 @@ async def test_resume_returns_every_missed_notification_in_order(officer, peer):
         await ws.send_json_to({"type": "resume", "after": seen.pk})
         raw = await ws.receive_from(timeout=TIMEOUT)
 
-    assert SECRET_SUMMARY not in raw
-    assert json.loads(raw) == {
-        "type": "resume",
-        "notifications": [
-            {"id": first_missed.pk, "kind": "reply", "cohort": None},
-            {"id": second_missed.pk, "kind": "reply", "cohort": None},
-            {"id": third_missed.pk, "kind": "reply", "cohort": None},
-        ],
-        "unread": 3,
+    # The answer comes from the database to the person's own socket, never through the
+    # channel layer: it carries what the feed would give, text included, and nothing of
+    # anyone else's.
+    answer = json.loads(raw)
+    assert [(n["id"], n["kind"], n["read"]) for n in answer["notifications"]] == [
+        (first_missed.pk, "reply", False),
+        (second_missed.pk, "reply", True),
+        (third_missed.pk, "reply", False),
+    ]
+    assert answer["notifications"][0] == {
+        "id": first_missed.pk,
+        "kind": "reply",
+        "summary": SECRET_SUMMARY,
+        "cohort": "",
+        "url": reverse("notifications:open", args=[first_missed.pk]),
+        "created": first_missed.created.isoformat(),
+        "read": False,
     }
+    assert (answer["type"], answer["more"], answer["unread"]) == ("resume", False, 3)
+
+
+@pytest.mark.asyncio
+async def test_resume_pages_past_its_limit(officer, monkeypatch):
+    from forum import consumers
+
+    monkeypatch.setattr(consumers, "RESUME_LIMIT", 2)
+    seen = await database_sync_to_async(make_notification)(officer)
+    missed = [await database_sync_to_async(make_notification)(officer) for _ in range(3)]
+
+    async with open_socket(officer) as ws:
+        await ws.send_json_to({"type": "resume", "after": seen.pk})
+        answer = await ws.receive_json_from(timeout=TIMEOUT)
+
+    assert [n["id"] for n in answer["notifications"]] == [n.pk for n in missed[:2]]
+    assert answer["more"] is True
 
 
 @pytest.mark.asyncio
@@ -332,7 +358,7 @@ def redis_channel_layer(settings):
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: start it or set REDIS_URL")
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "collaborative.channel_layer.ChannelLayer",
             # A prefix of its own keeps this test's groups apart from anything else on the server.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
         }
@@ -344,9 +370,9 @@ def redis_channel_layer(settings):
 class TestThroughRedis:
     @pytest.mark.asyncio
     async def test_a_notification_is_signalled_through_redis(self, officer, cohort):
-        from channels_redis.core import RedisChannelLayer
+        from collaborative.channel_layer import ChannelLayer
 
-        assert isinstance(get_channel_layer(), RedisChannelLayer)
+        assert isinstance(get_channel_layer(), ChannelLayer)
         async with open_socket(officer) as ws:
             await assert_signal_arrives(ws, officer, cohort)
 
@@ -356,6 +382,29 @@ class TestThroughRedis:
             await notify_async(peer)
 
             assert await ws.receive_nothing(timeout=0.5)
+
+    @pytest.mark.asyncio
+    async def test_the_health_check_lets_its_channel_go(self):
+        from collaborative.views import _channel_layer_state
+
+        assert await _channel_layer_state() == "up"
+        assert await _channel_layer_state() == "up"
+
+        layer = get_channel_layer()._get_layer()
+        assert layer.channels == {}
+        assert layer._shards[0]._subscribed_to == set()
+
+    @pytest.mark.asyncio
+    async def test_a_lost_redis_connection_asks_the_page_to_resume(self, officer, cohort):
+        async with open_socket(officer) as ws:
+            shard = get_channel_layer()._get_layer()._shards[0]
+            # The process's subscription connection drops (Redis restarted, a network fault):
+            # whatever was published meanwhile never reached it.
+            await shard._pubsub.connection.disconnect()
+
+            assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "resync"}
+            # Subscribed again: signals arrive as before.
+            await assert_signal_arrives(ws, officer, cohort)
 
 
 # Keeping tabs in step: read marks and access changes.
@@ -395,3 +444,133 @@ def test_read_marks_survive_a_failing_channel_layer(officer, monkeypatch, caplog
     notification.refresh_from_db()
     assert notification.read_at is not None
     assert [r.levelno for r in caplog.records if r.name == "forum.realtime"] == [logging.ERROR]
+
+
+# One message to a cohort's group for a write that reaches most of its members.
+
+
+@pytest.fixture
+def small_cohort_signals(monkeypatch):
+    """A cohort-wide signal from two recipients on, so that a handful of members show it."""
+    monkeypatch.setattr(forum.services, "COHORT_SIGNAL_MIN", 2)
+
+
+def sends_recorded(monkeypatch) -> list[tuple[str, dict]]:
+    """Record every group send the signals make (and still send them)."""
+    sent: list[tuple[str, dict]] = []
+    original = forum.services._send_all
+
+    async def recording(sends):
+        sent.extend((group, message) for group, message, _ in sends)
+        return await original(sends)
+
+    monkeypatch.setattr(forum.services, "_send_all", recording)
+    return sent
+
+
+@pytest.mark.asyncio
+async def test_a_write_to_most_of_a_cohort_is_one_message_to_its_group(
+    small_cohort_signals, monkeypatch, cohort, command, officer, peer, outsider
+):
+    sent = sends_recorded(monkeypatch)
+    async with (
+        open_socket(officer) as officer_ws,
+        open_socket(peer) as peer_ws,
+        open_socket(command) as command_ws,
+        open_socket(outsider) as outsider_ws,
+    ):
+        created = await database_sync_to_async(forum.services.notify_many)(
+            [officer, peer],
+            kind=Notification.Kind.ANNOUNCEMENT,
+            summary=SECRET_SUMMARY,
+            cohort=cohort,
+        )
+        newest = max(n.pk for n in created)
+
+        for ws in (officer_ws, peer_ws):
+            raw = await ws.receive_from(timeout=TIMEOUT)
+            assert SECRET_SUMMARY not in raw
+            assert json.loads(raw) == {
+                "type": "notification",
+                "id": newest,
+                "kind": "announcement",
+                "cohort": cohort.pk,
+            }
+        # A member the write left out, and someone from another cohort, hear nothing.
+        assert await command_ws.receive_nothing(timeout=0.5)
+        assert await outsider_ws.receive_nothing(timeout=0.2)
+
+    assert [(group, message["except"]) for group, message in sent] == [
+        (forum.services.cohort_group(cohort.pk), [command.pk])
+    ]
+
+
+def test_recipients_outside_the_cohort_get_signals_of_their_own(
+    small_cohort_signals, monkeypatch, cohort, command, officer, peer, staff
+):
+    sent = sends_recorded(monkeypatch)
+    with transaction.atomic():
+        forum.services.notify_many(
+            [command, officer, peer, staff],
+            kind=Notification.Kind.ANNOUNCEMENT,
+            summary="News",
+            cohort=cohort,
+        )
+
+    groups = sorted(group for group, _ in sent)
+    assert groups == sorted([forum.services.cohort_group(cohort.pk), f"user.{staff.pk}"])
+    (own,) = [message for group, message in sent if group == f"user.{staff.pk}"]
+    assert own["unread"] == 1
+
+
+def test_a_write_to_few_of_a_cohort_signals_each_recipient(
+    small_cohort_signals, monkeypatch, cohort, command, officer, peer
+):
+    sent = sends_recorded(monkeypatch)
+    with transaction.atomic():
+        # One recipient of three members: naming the two left out would cost more.
+        forum.services.notify_many(
+            [officer], kind=Notification.Kind.REPLY, summary="Reply", cohort=cohort
+        )
+        forum.services.notify_many(
+            [officer, peer], kind=Notification.Kind.REPLY, summary="No cohort"
+        )
+
+    assert sorted(group for group, _ in sent) == sorted(
+        [f"user.{officer.pk}", f"user.{officer.pk}", f"user.{peer.pk}"]
+    )
+
+
+@pytest.mark.asyncio
+async def test_joining_a_team_closes_the_sockets_so_they_hear_the_new_cohort(
+    officer, outsider_team
+):
+    from cohorts.models import Membership
+
+    async with open_socket(officer) as ws:
+        await database_sync_to_async(Membership.objects.create)(
+            team=outsider_team, user=officer, role="sworn"
+        )
+
+        assert await ws.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4000}
+
+
+# Staff need two-factor authentication for the socket as for every staff page.
+
+
+@pytest.mark.asyncio
+async def test_staff_without_an_authenticator_app_are_refused(db):
+    from conftest import make_user
+
+    staff = await database_sync_to_async(make_user)(
+        "frank@staff.example", is_staff=True, totp=False
+    )
+
+    assert await refused(communicator(cookie=await sign_in(staff))) == (False, 4403)
+
+
+@pytest.mark.asyncio
+async def test_staff_with_an_authenticator_app_connect(staff):
+    async with open_socket(staff) as ws:
+        await notify_async(staff)
+        assert (await ws.receive_json_from(timeout=TIMEOUT))["type"] == "notification"

@@ -1,8 +1,8 @@
 // Keeps the notification badge and toasts current in every open tab.
-// The socket carries small signals only (ids and counts). The text of what arrived comes from
-// the feed over HTTP. On every (re)connect the tab resumes from the last id it saw; while the
-// socket is down it polls the feed instead, so nothing is lost when a socket, a server process
-// or the channel layer drops.
+// A new notification arrives as a small signal (ids and counts); its text comes from the feed
+// over HTTP. On every (re)connect the tab resumes from the last id it saw, and the socket's
+// answer carries what was missed with its text; while the socket is down the tab polls the
+// feed instead, so nothing is lost when a socket, a server process or the channel layer drops.
 (function () {
   "use strict";
   const body = document.body;
@@ -65,6 +65,21 @@
     }
   }
 
+  // Shows what a feed page or a resume answer brought that is newer than ``after``: the
+  // count, a toast for up to three unread ones, and moves this tab's mark.
+  function take(data, after, silent) {
+    showUnread(data.unread);
+    const fresh = data.notifications.filter((n) => n.id > after);
+    if (!silent) {
+      const unread = fresh.filter((n) => !n.read);
+      unread.slice(-3).forEach(toast);
+      if (unread.length > 3) {
+        toast({ summary: (unread.length - 3) + " more new notifications.", url: "" });
+      }
+    }
+    fresh.forEach((n) => advance(n.id));
+  }
+
   // Everything after this tab's mark, with its text; toasts for what is new to this tab.
   // A tab with no mark yet (a new browser, its socket not up) starts from now: it pages to the
   // newest without toasting any of what was already there.
@@ -81,16 +96,7 @@
       return response.json();
     }).then((data) => {
       if (!data) return;
-      showUnread(data.unread);
-      const fresh = data.notifications.filter((n) => n.id > after);
-      if (!silent) {
-        const unread = fresh.filter((n) => !n.read);
-        unread.slice(-3).forEach(toast);
-        if (unread.length > 3) {
-          toast({ summary: (unread.length - 3) + " more new notifications.", url: "" });
-        }
-      }
-      fresh.forEach((n) => advance(n.id));
+      take(data, after, silent);
       if (data.more) { fetching = null; return catchUp(silent); }
     }).catch(() => { /* offline: the next signal or poll tries again */ })
       .finally(() => { fetching = null; });
@@ -146,14 +152,19 @@
       if (typeof data.unread === "number") showUnread(data.unread);
       if (data.type === "hello") {
         if (seen === null) advance(data.latest || 0);  // a new browser: start from now
-        else if ((data.latest || 0) > seen) catchUp();
-        // Ask the server too, so a signal sent during the handshake is not missed.
+        // Everything after this tab's mark comes back in the resume answer, including what
+        // arrived during the handshake.
         socket.send(JSON.stringify({ type: "resume", after: seen || 0 }));
       } else if (data.type === "notification") {
         if (data.id > (seen || 0)) catchUp();
       } else if (data.type === "resume") {
-        const newest = data.notifications.reduce((max, n) => Math.max(max, n.id), 0);
-        if (newest > (seen || 0)) catchUp();
+        // What was missed, with its text; a feed request only for what did not fit.
+        if (fetching) return;  // a feed request already on its way brings the same
+        take(data, seen || 0, false);
+        if (data.more) catchUp();
+      } else if (data.type === "resync") {
+        // The server lost its channel layer for a while: ask for what may have been missed.
+        socket.send(JSON.stringify({ type: "resume", after: seen || 0 }));
       } else if (data.type === "read") {
         markReadOnPage(data.ids || []);
       }
