@@ -145,9 +145,19 @@ class Message(models.Model):
     body = models.TextField()
     body_html = models.TextField()
     created = models.DateTimeField(default=timezone.now)
+    # The key of the form it was sent from: the same form sent again (the answer was lost and
+    # the person pressed send again, or the browser resent it) adds nothing.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["conversation", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission"],
+                condition=Q(submission__isnull=False),
+                name="forum_message_one_per_submission",
+            ),
+        ]
         indexes = [
             models.Index(fields=["conversation", "id"], name="forum_message_in_conversation"),
             models.Index(fields=["author", "created"], name="forum_message_author_created"),

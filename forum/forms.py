@@ -80,13 +80,43 @@ class BodyField(forms.CharField):
         return value
 
 
+class SubmissionKeyField(forms.UUIDField):
+    """The key of one rendered form, in a hidden field: what the form makes carries it, so the
+    same form sent twice makes one thing (posting.once). A missing or unreadable key is no
+    key: the form still works, without that protection (a page opened before keys existed)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return None
+
+
+class SubmittedOnceForm(forms.Form):
+    """A form whose sending makes something (a thread, a reply, a message): a new key for
+    every form rendered, kept when the form comes back with errors."""
+
+    submission = SubmissionKeyField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", uuid.uuid4())
+
+
 def _wire_mentions(field: forms.Field, cohort) -> None:
     field.widget.attrs["data-mention-source"] = reverse(
         "forum:mention_suggestions", args=[cohort.slug]
     )
 
 
-class ThreadForm(forms.Form):
+class ThreadForm(SubmittedOnceForm):
     category = forms.ModelChoiceField(queryset=Category.objects.none(), empty_label=None)
     title = forms.CharField(max_length=200)
     body = BodyField()
@@ -110,17 +140,13 @@ class ThreadForm(forms.Form):
         return title
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SubmittedOnceForm):
     body = BodyField(label="Your reply")
     attachments = AttachmentsField()
     quoted = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    # A key per rendered form, so that sending the same form twice posts once.
-    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission", uuid.uuid4())
         self.fields["attachments"].help_text = attachments_help()
         _wire_mentions(self.fields["body"], cohort)
 
@@ -179,7 +205,7 @@ class SearchForm(forms.Form):
 MESSAGE_HELP = "Markdown: **bold**, *italic*, > quote, - lists, [link](https://…)."
 
 
-class MessageForm(forms.Form):
+class MessageForm(SubmittedOnceForm):
     body = BodyField(
         label="Your message",
         help_text=MESSAGE_HELP,
@@ -200,7 +226,7 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
         return f"{person.display_name} — Program staff"
 
 
-class NewConversationForm(forms.Form):
+class NewConversationForm(SubmittedOnceForm):
     recipients = PersonChoiceField(
         queryset=None,
         label="Write to",

@@ -111,7 +111,12 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            messaging.send_message(conversation=talk, author=user, body=form.cleaned_data["body"])
+            messaging.send_message(
+                conversation=talk,
+                author=user,
+                body=form.cleaned_data["body"],
+                submission=form.cleaned_data.get("submission"),
+            )
         except ForumRefusal as exc:
             form.add_error(None, exc)
         else:
@@ -196,6 +201,7 @@ def new_conversation(request: HttpRequest, slug: str) -> HttpResponse:
                 recipients=data["recipients"],
                 body=data["body"],
                 title=data["title"],
+                submission=data.get("submission"),
             )
         except ForumRefusal as exc:
             form.add_error(None, exc)

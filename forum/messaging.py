@@ -8,6 +8,7 @@ email follow after the commit.
 
 from collections.abc import Iterable
 from datetime import datetime
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from . import emails, realtime
 from .conversations import MAX_PARTICIPANTS, direct_key, unread_messages
 from .forms import BODY_MAX
 from .models import Conversation, ConversationMember, Message, Notification
-from .posting import ForumRefusal, is_participant
+from .posting import ForumRefusal, is_participant, once
 from .rendering import render
 from .services import notify_many
 
@@ -70,6 +71,15 @@ def _short(text: str) -> str:
     return Truncator(text).chars(60)
 
 
+def sent_messages(author, submission: UUID | None, **scope) -> QuerySet[Message] | None:
+    """The message ``author`` sent from the form with key ``submission`` (within ``scope``)."""
+    if submission is None:
+        return None
+    return Message.objects.filter(author=author, submission=submission, **scope).select_related(
+        "conversation__cohort"
+    )
+
+
 @transaction.atomic
 def start_conversation(
     *,
@@ -79,6 +89,7 @@ def start_conversation(
     body: str,
     title: str = "",
     when: datetime | None = None,
+    submission: UUID | None = None,
 ) -> tuple[Conversation, Message]:
     """Send a first message to one person or a small group (up to eight people, the author
     included). Writing to one person again continues the conversation the two already have
@@ -86,37 +97,52 @@ def start_conversation(
 
     Refused, saying why, for anyone outside the cohort: the refusal is the same whether or
     not such a person exists.
+
+    A ``submission`` key this author already used (the same form sent again) returns the
+    conversation and message it made, adds nothing and notifies nobody.
     """
-    if not is_participant(author, cohort):
-        raise PermissionDenied("Only the cohort's members and program staff write here.")
-    ids = {getattr(r, "pk", r) for r in recipients} - {author.pk}
-    if not ids:
-        raise ForumRefusal("Choose at least one person to write to.")
-    if len(ids) > MAX_PARTICIPANTS - 1:
-        raise ForumRefusal(
-            f"A conversation has at most {MAX_PARTICIPANTS} people, you included: "
-            f"choose up to {MAX_PARTICIPANTS - 1}."
-        )
-    if _participants(cohort, ids) != ids:
-        raise ForumRefusal(OUTSIDE_COHORT)
-    body = _clean_body(body)
     when = when or timezone.now()
-    if len(ids) == 1:
-        conversation = _direct(cohort, author, next(iter(ids)), when)
-    else:
-        conversation = Conversation.objects.create(
-            cohort=cohort,
-            created_by=author,
-            title=title.strip()[:120],
-            created=when,
-            last_message_at=when,
+
+    def write() -> tuple[Message, list[int]]:
+        if not is_participant(author, cohort):
+            raise PermissionDenied("Only the cohort's members and program staff write here.")
+        ids = {getattr(r, "pk", r) for r in recipients} - {author.pk}
+        if not ids:
+            raise ForumRefusal("Choose at least one person to write to.")
+        if len(ids) > MAX_PARTICIPANTS - 1:
+            raise ForumRefusal(
+                f"A conversation has at most {MAX_PARTICIPANTS} people, you included: "
+                f"choose up to {MAX_PARTICIPANTS - 1}."
+            )
+        if _participants(cohort, ids) != ids:
+            raise ForumRefusal(OUTSIDE_COHORT)
+        text = _clean_body(body)
+        if len(ids) == 1:
+            conversation = _direct(cohort, author, next(iter(ids)), when)
+        else:
+            conversation = Conversation.objects.create(
+                cohort=cohort,
+                created_by=author,
+                title=title.strip()[:120],
+                created=when,
+                last_message_at=when,
+            )
+            ConversationMember.objects.bulk_create(
+                ConversationMember(conversation=conversation, user_id=user_id, joined=when)
+                for user_id in sorted(ids | {author.pk})
+            )
+        return _add_message(
+            _lock(conversation), author=author, body=text, when=when, submission=submission
         )
-        ConversationMember.objects.bulk_create(
-            ConversationMember(conversation=conversation, user_id=user_id, joined=when)
-            for user_id in sorted(ids | {author.pk})
-        )
-    message = send_message(conversation=conversation, author=author, body=body, when=when)
-    return conversation, message
+
+    # A group conversation is made afresh by each sending: the message's key, checked before
+    # and enforced by its constraint, is what keeps a second sending from making a second one.
+    earlier, made = once(sent_messages(author, submission), write)
+    if earlier is not None:
+        return earlier.conversation, earlier
+    message, recipients_to_notify = made
+    _notify_message(message, recipients_to_notify)
+    return message.conversation, message
 
 
 def _direct(cohort: Cohort, author, other_id: int, when: datetime) -> Conversation:
@@ -146,15 +172,20 @@ def message_summary(conversation: Conversation, author) -> str:
     return f"{author.display_name} wrote in “{_short(name)}”"
 
 
-@transaction.atomic
-def send_message(
-    *, conversation: Conversation, author, body: str, when: datetime | None = None
-) -> Message:
-    """Add a message. Everyone else in the conversation who can still see the cohort and has
-    not muted it gets a notification, written in this transaction."""
-    conversation = (
-        Conversation.objects.select_for_update().select_related("cohort").get(pk=conversation.pk)
-    )
+def _lock(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().select_related("cohort").get(pk=conversation.pk)
+
+
+def _add_message(
+    conversation: Conversation,
+    *,
+    author,
+    body: str,
+    when: datetime | None,
+    submission: UUID | None,
+) -> tuple[Message, list[int]]:
+    """Write a message in ``conversation`` (its row locked by ``_lock``) and move the
+    conversation's counters; return it with the people the caller is to notify."""
     cohort = conversation.cohort
     members = list(conversation.members.all())
     if not any(m.user_id == author.pk for m in members) or not is_participant(author, cohort):
@@ -174,6 +205,7 @@ def send_message(
         body=body,
         body_html=render(body).html,
         created=when,
+        submission=submission,
     )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message=message, last_message_at=when, message_count=F("message_count") + 1
@@ -184,15 +216,52 @@ def send_message(
     ConversationMember.objects.filter(
         conversation=conversation, user=author, last_read_message_id__lt=message.pk
     ).update(last_read_message_id=message.pk)
-    recipients = [m.user_id for m in others if m.user_id in reachable and not m.muted]
+    return message, [m.user_id for m in others if m.user_id in reachable and not m.muted]
+
+
+def _notify_message(message: Message, recipients: list[int]) -> None:
+    """Everyone else in the conversation who can still see the cohort and has not muted it
+    gets a notification, written in the caller's transaction; email follows for those who
+    want it immediately."""
+    conversation = message.conversation
     notifications = notify_many(
         recipients,
         kind=Notification.Kind.MESSAGE,
-        summary=message_summary(conversation, author),
+        summary=message_summary(conversation, message.author),
         url=conversation.get_absolute_url(),
-        cohort=cohort,
+        cohort=conversation.cohort,
     )
     emails.schedule(notifications)
+
+
+@transaction.atomic
+def send_message(
+    *,
+    conversation: Conversation,
+    author,
+    body: str,
+    when: datetime | None = None,
+    submission: UUID | None = None,
+) -> Message:
+    """Add a message. Everyone else in the conversation who can still see the cohort and has
+    not muted it gets a notification, written in this transaction.
+
+    A ``submission`` key this author already used in the conversation (the same form sent
+    again) returns the message it sent, adds nothing and notifies nobody.
+    """
+    # Locked first: two messages at once are written one after the other, and the second
+    # sending of a form finds the first one's message once it waited for it.
+    conversation = _lock(conversation)
+    earlier, made = once(
+        sent_messages(author, submission, conversation=conversation),
+        lambda: _add_message(
+            conversation, author=author, body=body, when=when, submission=submission
+        ),
+    )
+    if earlier is not None:
+        return earlier
+    message, recipients = made
+    _notify_message(message, recipients)
     return message
 
 

@@ -5,14 +5,15 @@ transaction (through services.notify_many), so a reply and the notifications it 
 together or not at all; the socket signal follows after commit and may fail without harm.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -170,6 +171,48 @@ def _notify_mentions(cohort, thread, post, author, user_ids: Iterable[int]) -> N
     )
 
 
+# A form sent twice ----------------------------------------------------------------------------
+
+
+def once[T](sent: QuerySet | None, write: Callable[[], T]) -> tuple[Any, T | None]:
+    """Make what a form asks for once, however many times the same form is sent.
+
+    A form carries a key (``submission``), stored on what it makes under a unique constraint
+    per author. ``sent`` finds what an earlier sending of the same form made (None for a form
+    without a key: an old page, or a script). Returns ``(earlier, None)`` when the form was
+    sent before, and ``(None, what write returned)`` otherwise; the caller notifies only in
+    the second case, so a form sent again notifies nobody.
+
+    ``write`` runs in a savepoint. When the same form is sent twice at the same moment,
+    neither may find the other's row; on PostgreSQL the unique constraint makes the second
+    insert wait for the first transaction and then fail, which rolls back only the savepoint
+    (everything ``write`` did) and answers with the row the first one made. Call it inside a
+    transaction, so that the second lookup and what follows share the caller's transaction.
+    """
+    if sent is None:
+        return None, write()
+    earlier = sent.first()
+    if earlier is not None:
+        return earlier, None
+    try:
+        with transaction.atomic():
+            return None, write()
+    except IntegrityError:
+        earlier = sent.first()
+        if earlier is None:
+            raise
+        return earlier, None
+
+
+def sent_posts(author, submission: UUID | None, **scope) -> QuerySet[Post] | None:
+    """The post ``author`` made from the form with key ``submission`` (within ``scope``)."""
+    if submission is None:
+        return None
+    return Post.objects.filter(author=author, submission=submission, **scope).select_related(
+        "thread__cohort"
+    )
+
+
 # Posting --------------------------------------------------------------------------------------
 
 
@@ -233,21 +276,41 @@ def start_thread(
     body: str,
     files: Iterable = (),
     when: datetime | None = None,
+    submission: UUID | None = None,
 ) -> Posted:
+    """Start a thread with its opening post.
+
+    A ``submission`` key this author already used (the same form sent again) returns the
+    opening post it made, adds nothing and notifies nobody.
+    """
     cohort = category.cohort
-    _require_participant(author, cohort)
     when = when or timezone.now()
-    thread = Thread.objects.create(
-        category=category,
-        cohort=cohort,
-        title=title.strip(),
-        author=author,
-        created=when,
-        last_post_at=when,
-    )
-    post, rendered = _add_post(
-        thread, author=author, body=body, quoted=None, files=files, when=when
-    )
+
+    def write() -> tuple[Post, Rendered]:
+        _require_participant(author, cohort)
+        thread = Thread.objects.create(
+            category=category,
+            cohort=cohort,
+            title=title.strip(),
+            author=author,
+            created=when,
+            last_post_at=when,
+        )
+        return _add_post(
+            thread,
+            author=author,
+            body=body,
+            quoted=None,
+            files=files,
+            when=when,
+            submission=submission,
+        )
+
+    earlier, made = once(sent_posts(author, submission), write)
+    if earlier is not None:
+        return Posted(earlier)
+    post, rendered = made
+    thread = post.thread
     _watch_by_default(author, thread)
     mark_read(user=author, thread=thread, post_id=post.pk)
 
@@ -294,27 +357,28 @@ def reply(
     thread = (
         Thread.objects.select_for_update().select_related("cohort", "category").get(pk=thread.pk)
     )
-    if submission is not None:
-        sent = thread.posts.filter(author=author, submission=submission).first()
-        if sent is not None:
-            return Posted(sent)
-    refusal = thread.refusal_for_reply()
-    if refusal:
-        raise ForumRefusal(refusal)
     cohort = thread.cohort
-    _require_participant(author, cohort)
-    if quoted is not None and (quoted.thread_id != thread.pk or quoted.is_deleted):
-        quoted = None
-    when = when or timezone.now()
-    post, rendered = _add_post(
-        thread,
-        author=author,
-        body=body,
-        quoted=quoted,
-        files=files,
-        when=when,
-        submission=submission,
-    )
+
+    def write() -> tuple[Post, Rendered]:
+        refusal = thread.refusal_for_reply()
+        if refusal:
+            raise ForumRefusal(refusal)
+        _require_participant(author, cohort)
+        quotable = quoted is not None and quoted.thread_id == thread.pk and not quoted.is_deleted
+        return _add_post(
+            thread,
+            author=author,
+            body=body,
+            quoted=quoted if quotable else None,
+            files=files,
+            when=when or timezone.now(),
+            submission=submission,
+        )
+
+    earlier, made = once(sent_posts(author, submission, thread=thread), write)
+    if earlier is not None:
+        return Posted(earlier)
+    post, rendered = made
     _watch_by_default(author, thread)
     mark_read(user=author, thread=thread, post_id=post.pk)
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -17,7 +18,7 @@ from cohorts.access import access_cohort, staff_required
 from cohorts.models import Membership
 from collaborative.uploads import download
 
-from . import posting
+from . import posting, thread_page
 from .access import access_attachment, access_category, access_post, access_thread
 from .forms import (
     AnnouncementForm,
@@ -30,7 +31,17 @@ from .forms import (
 )
 from .measures import peer_contacts
 from .mentions import Directory
-from .models import POSTS_PER_PAGE, Category, Flag, Notification, Post, Thread, ThreadRead, Watch
+from .models import (
+    POSTS_PER_PAGE,
+    Attachment,
+    Category,
+    Flag,
+    Notification,
+    Post,
+    Thread,
+    ThreadRead,
+    Watch,
+)
 from .rendering import quote
 from .search import search_posts
 
@@ -207,6 +218,7 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
                 title=data["title"],
                 body=data["body"],
                 files=data["attachments"],
+                submission=data.get("submission"),
             )
         except posting.ForumRefusal as exc:
             form.add_error(None, exc)
@@ -217,13 +229,50 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "forum/thread_new.html", {"cohort": cohort, "form": form})
 
 
-def _thread_posts(thread: Thread, cohort):
-    memberships = Membership.objects.filter(team__cohort=cohort).select_related("team")
+# What the thread page shows of a post (forum/thread_page.py), for ``only()``.
+SHOWN_POST_FIELDS = (
+    "number",
+    "author",
+    "body_html",
+    "quoted",
+    "created",
+    "edited_at",
+    "deleted_at",
+    "hidden_at",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+    "author__is_staff",
+    "author__is_sme",
+    "quoted__number",
+    "quoted__author",
+    "quoted__author__first_name",
+    "quoted__author__last_name",
+    "quoted__author__email",
+)
+
+
+def _thread_posts(thread: Thread, cohort, user):
+    """A thread's posts with what its page shows of them (forum/thread_page.py): the author,
+    the name of the author's team in this cohort, the quoted post's number and author, the
+    open flags (all of them for staff; for members, their own) and whether the post has
+    attachments (thread_page.attachments_by_post fetches them). Only the columns shown are
+    loaded, not the Markdown sources or a quoted post's text."""
+    # The first of the author's teams in Membership's own order (the author is fixed here).
+    team = Membership.objects.filter(user=OuterRef("author"), team__cohort=cohort).order_by(
+        "team__name", "-is_lead", "role"
+    )
+    flags = Flag.objects.open().filter(post=OuterRef("pk"))
+    if not user.is_staff:
+        flags = flags.filter(by=user)
+    flag_count = flags.order_by().values("post").annotate(n=Count("pk")).values("n")
     return (
         thread.posts.select_related("author", "quoted__author")
-        .prefetch_related(
-            "attachments",
-            Prefetch("author__memberships", queryset=memberships, to_attr="cohort_memberships"),
+        .only(*SHOWN_POST_FIELDS)
+        .annotate(
+            author_team_name=Subquery(team.values("team__name")[:1]),
+            open_flags=Coalesce(Subquery(flag_count), 0),
+            has_attachments=Exists(Attachment.objects.filter(post=OuterRef("pk"))),
         )
         .order_by("number")
     )
@@ -232,8 +281,11 @@ def _thread_posts(thread: Thread, cohort):
 @login_required
 def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     cohort = access_cohort(request.user, slug)
-    topic = access_thread(request.user, cohort, thread_id)
-    topic.category.cohort = cohort
+    # access_cohort has checked the person may see the cohort: what is left is in_cohort's
+    # (the thread is of this cohort; hidden only for staff), without checking the cohort again.
+    threads = Thread.objects.in_cohort(cohort, request.user).with_read_state(request.user)
+    topic = get_object_or_404(threads.select_related("category", "author"), pk=thread_id)
+    topic.cohort = topic.category.cohort = cohort
     user = request.user
     form = ReplyForm(request.POST or None, request.FILES or None, cohort=cohort)
     if request.method == "POST":
@@ -271,34 +323,39 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
                 )
                 form.fields["body"].widget.attrs.update({"autofocus": True, "data-quoting": ""})
 
-    paginator = Paginator(_thread_posts(topic, cohort), POSTS_PER_PAGE)
+    # Posts are numbered 1..post_count without gaps (posting._add_post), so a page is a range
+    # of numbers: no COUNT, no OFFSET.
+    paginator = Paginator(range(1, topic.post_count + 1), POSTS_PER_PAGE)
     page_number = request.GET.get("page")
     page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
-    posts = list(page.object_list)
-
-    read_before = (
-        ThreadRead.objects.filter(user=user, thread=topic)
-        .values_list("last_read_post_id", flat=True)
-        .first()
-        or 0
+    numbers = page.object_list
+    posts = list(
+        _thread_posts(topic, cohort, user).filter(
+            number__gte=numbers.start, number__lt=numbers.stop
+        )
     )
-    if posts:
+    page.object_list = posts
+
+    read_before = topic.last_read_post_id
+    # The mark only moves forward: reading a page again writes nothing.
+    if posts and max(p.pk for p in posts) > read_before:
         posting.mark_read(user=user, thread=topic, post_id=max(p.pk for p in posts))
     first_unread = next((p.number for p in posts if p.pk > read_before), None)
 
-    flagged = Flag.objects.open().filter(post__in=[p.pk for p in posts])
-    if user.is_staff:
-        flag_counts = dict(
-            flagged.order_by().values("post").annotate(n=Count("pk")).values_list("post", "n")
-        )
-    else:
-        flag_counts = dict.fromkeys(flagged.filter(by=user).values_list("post", flat=True), 1)
     for p in posts:
         p.thread = topic
-        p.open_flags = flag_counts.get(p.pk, 0)
-        p.is_new = p.pk > read_before
-        author_teams = getattr(p.author, "cohort_memberships", []) if p.author else []
-        p.author_team = author_teams[0].team if author_teams else None
+    refusal = topic.refusal_for_reply()
+    entries = thread_page.entries(
+        posts,
+        attachments=thread_page.attachments_by_post(posts),
+        user=user,
+        thread=topic,
+        cohort=cohort,
+        page_number=page.number,
+        read_before=read_before,
+        first_unread=first_unread,
+        refusal=refusal,
+    )
 
     on_thread, on_category, _ = posting.watch_level(user, topic)
     return render(
@@ -310,9 +367,10 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
             "category": topic.category,
             "page": page,
             "posts": posts,
+            "entries": entries,
             "first_unread": first_unread,
             "form": form,
-            "refusal": topic.refusal_for_reply(),
+            "refusal": refusal,
             **_watch_context(request, level=on_thread, inherited=on_category),
         },
     )
