@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,19 +52,25 @@ def access_session(user, slug: str, number: int) -> Session:
     )
 
 
-def _month_from(request: HttpRequest, default: date) -> date:
+def _month_from(request: HttpRequest, sessions_qs) -> date:
+    """The month asked for, else the month of the next upcoming session (or this month)."""
     raw = request.GET.get("month", "")
     if raw:
         try:
             year, month = parse_month(raw)
             return date(year, month, 1)
         except ValidationError:
+            default = _default_month(sessions_qs)
             messages.warning(request, f"“{raw}” is not a month; showing {default:%B %Y}.")
-    return default.replace(day=1)
+            return default.replace(day=1)
+    return _default_month(sessions_qs).replace(day=1)
 
 
 def _month_grid(sessions_qs, month: date) -> dict:
-    """Weeks of days for ``month`` with the sessions that start on each (in the viewer's zone)."""
+    """Weeks of days for ``month`` with the sessions that start on each (in the viewer's zone).
+
+    Each day's class and number (as text: the template would localise an int) are worked out
+    here rather than per cell in the template: a month has up to 42 cells."""
     zone = timezone.get_current_timezone()
     first = datetime.combine(month, datetime.min.time(), tzinfo=zone)
     next_month = (month + timedelta(days=32)).replace(day=1)
@@ -72,37 +78,39 @@ def _month_grid(sessions_qs, month: date) -> dict:
     by_day: dict[date, list[Session]] = {}
     for session in sessions_qs.in_range(first, last):
         by_day.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
-    weeks = [
-        [
-            {"day": d, "in_month": d.month == month.month, "sessions": by_day.get(d, [])}
-            for d in week
-        ]
-        for week in month_calendar.Calendar(firstweekday=6).monthdatescalendar(
-            month.year, month.month
-        )
-    ]
+    today = timezone.localdate()
+    weeks = []
+    for week in month_calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month):
+        row = []
+        for d in week:
+            css = ("" if d.month == month.month else "other-month") + (
+                " today" if d == today else ""
+            )
+            row.append({"day": d, "number": str(d.day), "css": css, "sessions": by_day.get(d, [])})
+        weeks.append(row)
     previous = (month - timedelta(days=1)).replace(day=1)
     return {
         "weeks": weeks,
         "month": month,
         "previous_month": f"{previous:%Y-%m}",
         "next_month": f"{next_month:%Y-%m}",
-        "today": timezone.localdate(),
+        "today": today,
         "count": sum(len(v) for v in by_day.values()),
         "weekday_names": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
     }
 
 
-def _calendar_context(request, sessions_qs, *, default_month: date) -> dict:
+def _calendar_context(request, sessions_qs) -> dict:
+    """The month grid or the paged list. The grid shows times, titles and links only, so it
+    reads sessions without their topics and presenters; the list shows both."""
     view = "list" if request.GET.get("view") == "list" else "month"
     context = {"view": view}
     if view == "month":
-        context.update(_month_grid(sessions_qs, _month_from(request, default_month)))
+        context.update(_month_grid(sessions_qs, _month_from(request, sessions_qs)))
     else:
         show = request.GET.get("show", "upcoming")
-        listed = (
-            sessions_qs.upcoming() if show == "upcoming" else sessions_qs.order_by("-starts_at")
-        )
+        listed = sessions_qs.for_listing()
+        listed = listed.upcoming() if show == "upcoming" else listed.order_by("-starts_at")
         page = Paginator(listed, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
         context.update({"page": page, "show": show})
     return context
@@ -113,24 +121,35 @@ def _default_month(sessions_qs) -> date:
     return timezone.localtime(upcoming).date() if upcoming else timezone.localdate()
 
 
+def _calendar_cohort(user, slug: str) -> Cohort:
+    """``access_cohort`` with the person's active feed token for the cohort (``feed_token``,
+    None without one) read in the same query. Only the cohort's members and program staff get
+    past the access check, and both may hold a cohort feed."""
+    feed = CalendarFeed.objects.active().filter(user=user, cohort=OuterRef("pk"))
+    cohorts = Cohort.objects.visible_to(user).annotate(
+        feed_token=Subquery(feed.values("token")[:1])
+    )
+    return get_object_or_404(cohorts, slug=slug)
+
+
 @login_required
 def cohort_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = access_cohort(request.user, slug)
-    sessions_qs = cohort.sessions.for_listing()
-    context = _calendar_context(request, sessions_qs, default_month=_default_month(sessions_qs))
-    context.update({"cohort": cohort, "feed_url": None})
-    if request.user.is_staff or cohort.teams.filter(memberships__user=request.user).exists():
-        feed = CalendarFeed.objects.active().filter(user=request.user, cohort=cohort).first()
-        context["feed_url"] = request.build_absolute_uri(feed.get_absolute_url()) if feed else None
+    cohort = _calendar_cohort(request.user, slug)
+    # Sessions read through the cohort already have it as their cohort: no join, no query.
+    context = _calendar_context(request, cohort.sessions.all())
+    feed_path = reverse("cohorts:feed", args=[cohort.feed_token]) if cohort.feed_token else None
+    context.update(
+        {"cohort": cohort, "feed_url": request.build_absolute_uri(feed_path) if feed_path else None}
+    )
     return render(request, "cohorts/calendar.html", context)
 
 
 @login_required
 def my_calendar(request: HttpRequest) -> HttpResponse:
-    sessions_qs = Session.objects.for_user(request.user).for_listing()
+    sessions_qs = Session.objects.for_user(request.user)
     if request.user.is_staff and request.GET.get("all") == "1":
-        sessions_qs = Session.objects.for_listing()
-    context = _calendar_context(request, sessions_qs, default_month=_default_month(sessions_qs))
+        sessions_qs = Session.objects.all()
+    context = _calendar_context(request, sessions_qs.select_related("cohort"))
     context["cohort"] = None
     return render(request, "cohorts/calendar.html", context)
 
@@ -570,11 +589,14 @@ def attendance_rates(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cohorts/attendance_rates.html", {"cohort": cohort, "rates": rates})
 
 
-def next_session_for(user) -> Session | None:
+def next_session_for(user, *, cohort_ids) -> Session | None:
+    """The next upcoming session of ``user``'s cohorts (``cohort_ids``, which the caller has
+    already read) or of one they present, with its cohort: ``Session.objects.for_user`` without
+    the membership subquery, and without DISTINCT, since a session listed once per presenter
+    makes no difference to the first row."""
     return (
-        Session.objects.for_user(user)
+        Session.objects.filter(Q(cohort_id__in=cohort_ids) | Q(presenters=user))
         .upcoming()
-        .select_related("cohort", "topic")
-        .prefetch_related("presenters")
+        .select_related("cohort")
         .first()
     )

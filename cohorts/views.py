@@ -1,4 +1,6 @@
 import csv
+from functools import lru_cache
+from types import MappingProxyType
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,13 +8,15 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.forms import AcceptInvitationForm
+from surveys.models import Wave
 from surveys.services import open_invitations
 
 from . import services
@@ -46,26 +50,109 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request, "cohorts/home_staff.html", {"cohorts": cohorts, "incomplete": incomplete}
         )
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("team__cohort", "team__agency")
-        .order_by("-team__cohort__start_date")
+    teams = _teams_with_rosters(request.user)
+    # Without a team the page only says so: no session or survey is shown.
+    next_session = (
+        next_session_for(request.user, cohort_ids={t.cohort_id for t in teams}) if teams else None
     )
-    teams = (
-        Team.objects.filter(memberships__user=request.user)
-        .with_roster()
-        .order_by("-cohort__start_date")
+    if next_session is not None:
+        next_session.presenter_names = [
+            _display_name(*names)
+            for names in next_session.presenters.values_list("first_name", "last_name", "email")
+        ]
+    # An open invitation needs an open wave of one of the person's cohorts. Most of the year
+    # none is open, and the invitations are the page's most expensive read, so they are read
+    # only while one is. The page shows each wave and its cohort, not the session it is about.
+    open_surveys = (
+        open_invitations(request.user).select_related(None).select_related("wave__cohort")
+        if any(team.survey_open for team in teams)
+        else []
     )
     return render(
         request,
         "cohorts/home_member.html",
-        {
-            "memberships": memberships,
-            "teams": teams,
-            "next_session": next_session_for(request.user),
-            "open_surveys": open_invitations(request.user),
-        },
+        {"teams": teams, "next_session": next_session, "open_surveys": open_surveys},
     )
+
+
+ROLE_LABELS = dict(Membership.Role.choices)
+
+# The pages of a cohort that each team card on the home page links to.
+COHORT_PAGES = {
+    "cohort": "cohorts:cohort",
+    "people": "cohorts:people",
+    "calendar": "cohorts:calendar",
+    "forum": "forum:index",
+    "directory": "peers:directory",
+    "topics": "cohorts:topics",
+    "surveys": "surveys:wave_list",
+}
+
+
+@lru_cache(maxsize=1024)
+def _cohort_links(slug: str, urlconf: str, script_prefix: str) -> MappingProxyType:
+    """The addresses of a cohort's pages, the same for all its members: reversed once per
+    cohort (and URLconf and script prefix, which reverse() reads) rather than on every visit.
+    Read-only, as every member's page shares it."""
+    return MappingProxyType(
+        {key: reverse(name, args=[slug], urlconf=urlconf) for key, name in COHORT_PAGES.items()}
+    )
+
+
+def _display_name(first_name: str, last_name: str, email: str) -> str:
+    """``User.display_name`` from the three values, for rows read without their users."""
+    return f"{first_name} {last_name}".strip() or email
+
+
+def _teams_with_rosters(user) -> list[Team]:
+    """``user``'s teams, newest cohort first, each with ``survey_open`` (whether a survey
+    wave of its cohort is open now), ``links`` to its cohort's pages and ``roster``: a line
+    per member, lead first, with the name and "rank (or role)[, team lead]" as the home page
+    shows them.
+
+    Two queries. The roster is read as plain values rather than memberships with their users:
+    a team has about 30 members, and building two model instances per member was a large part
+    of the page's time."""
+    open_wave = Wave.objects.open().filter(cohort=OuterRef("cohort"))
+    teams = list(
+        Team.objects.filter(memberships__user=user)
+        .select_related("agency", "cohort")
+        .annotate(survey_open=Exists(open_wave))
+        .order_by("-cohort__start_date", "pk")
+    )
+    if not teams:
+        return teams
+    rows = (
+        Membership.objects.filter(team__in=teams)
+        .order_by("-is_lead", "role", "user__last_name", "user__first_name")
+        .values_list(
+            "team_id",
+            "role",
+            "rank",
+            "is_lead",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+        )
+    )
+    rosters: dict[int, list[dict]] = {team.pk: [] for team in teams}
+    command_staff = dict.fromkeys(rosters, 0)
+    for team_id, role, rank, is_lead, first_name, last_name, email in rows:
+        rosters[team_id].append(
+            {
+                "name": _display_name(first_name, last_name, email),
+                "detail": (rank or ROLE_LABELS.get(role, role))
+                + (", team lead" if is_lead else ""),
+            }
+        )
+        command_staff[team_id] += role == Membership.Role.COMMAND_STAFF
+    urlconf, script_prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    for team in teams:
+        team.links = _cohort_links(team.cohort.slug, urlconf, script_prefix)
+        team.roster = rosters[team.pk]
+        # Team.has_command_staff reads this count instead of querying.
+        team.command_staff_count = command_staff[team.pk]
+    return teams
 
 
 @login_required

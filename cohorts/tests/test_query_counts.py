@@ -120,8 +120,8 @@ def test_the_staff_dashboard(client, staff, populated, django_assert_num_queries
 def test_the_member_home_page(client, member, populated, django_assert_num_queries):
     login(client, member)
 
-    # session, user, teams, their rosters, the next session, open surveys
-    with django_assert_num_queries(6):
+    # session, user, teams (with whether a survey is open), their rosters, the next session
+    with django_assert_num_queries(5):
         response = client.get(reverse("home"))
 
     assert len(response.context["teams"]) == 1
