@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort, Team
@@ -31,12 +31,26 @@ def teams_with_changes(
     Dates are whole days in the cohort's time zone, both ends included; either may be left
     open. One query.
     """
+    counts = Team.objects.filter(cohort=cohort).aggregate(
+        teams=Count("pk"), changed=Count("pk", filter=Q(_changes(cohort, start, end)))
+    )
+    return counts["changed"], counts["teams"]
+
+
+def team_change_rows(
+    cohort: Cohort, start: date | datetime | None = None, end: date | datetime | None = None
+) -> tuple[QuerySet[Team], QuerySet[Team]]:
+    """The rows ``teams_with_changes`` counts (teams with an action step done, the cohort's
+    teams), not yet run: for a report that counts them with its other figures in one query."""
+    teams = Team.objects.filter(cohort=cohort)
+    return teams.filter(_changes(cohort, start, end)), teams
+
+
+def _changes(cohort: Cohort, start: date | datetime | None, end: date | datetime | None) -> Exists:
+    """The condition, on a Team row, of having an action step done in the period."""
     done = ActionStep.objects.filter(plan__team=OuterRef("pk"), status=ActionStep.Status.DONE)
     if start is not None:
         done = done.filter(done_at__gte=_moment(start, end=False, cohort=cohort))
     if end is not None:
         done = done.filter(done_at__lte=_moment(end, end=True, cohort=cohort))
-    counts = Team.objects.filter(cohort=cohort).aggregate(
-        teams=Count("pk"), changed=Count("pk", filter=Q(Exists(done)))
-    )
-    return counts["changed"], counts["teams"]
+    return Exists(done)

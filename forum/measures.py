@@ -94,6 +94,15 @@ def contact_makers(
     return _members(cohort).filter(_made_contact(cohort, start, end))
 
 
+def peer_contact_rows(
+    cohort: Cohort, start: datetime | None = None, end: datetime | None = None
+) -> tuple[QuerySet[User], QuerySet[User]]:
+    """(the members who made contact with a peer from another agency in the period, the
+    cohort's members), not yet run: for a report that counts them with its other figures in
+    one query of its own. ``peer_contacts`` counts the same rows."""
+    return contact_makers(cohort, start, end), _members(cohort)
+
+
 def peer_contacts(
     cohort: Cohort, start: datetime | None = None, end: datetime | None = None
 ) -> tuple[int, int]:

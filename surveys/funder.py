@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from cohorts.models import Cohort
 from cohorts.sessions import SessionAttendance, attendance_by_session
 
 from .exports import add_sheet
 from .models import ReportingNarrative, Response, Wave, WaveInvitation
 from .periods import Quarter, cohort_quarters
-from .reports import Share, outcome_indicators
+from .reports import Share, indicator_counts, indicators_from
 
 INDICATOR_FIELDS = ["code", "label", "numerator", "denominator", "percent", "ci_low", "ci_high"]
 
@@ -235,7 +236,7 @@ def wave_response_rates(cohort: Cohort, period: Quarter | None = None) -> list[W
 
 def _count(rows) -> Coalesce:
     """COUNT(*) of a correlated subquery, 0 when it finds nothing."""
-    counted = rows.order_by().values("wave").annotate(n=Count("pk")).values("n")
+    counted = rows.order_by().values("wave").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
@@ -244,53 +245,147 @@ def narratives(cohort: Cohort, period: Quarter | None = None) -> list[PeriodNarr
     rows = ReportingNarrative.objects.filter(cohort=cohort).select_related("updated_by")
     if period is not None:
         rows = rows.filter(year=period.year, quarter=period.quarter)
+    return _in_order(list(rows), period)
+
+
+def _in_order(rows: list[ReportingNarrative], period: Quarter | None) -> list[PeriodNarrative]:
+    """The narratives of ``period`` (all of them when None), in order."""
+    if period is not None:
+        rows = [n for n in rows if (n.year, n.quarter) == (period.year, period.quarter)]
     return [
-        PeriodNarrative(Quarter(n.year, n.quarter), n) for n in rows.order_by("year", "quarter")
+        PeriodNarrative(Quarter(n.year, n.quarter), n)
+        for n in sorted(rows, key=lambda n: (n.year, n.quarter))
     ]
 
 
-def platform_peer_contacts(cohort: Cohort, period: Quarter | None = None) -> Share | None:
+_COHORT_FIELDS = [f.attname for f in Cohort._meta.concrete_fields]
+_NARRATIVE_FIELDS = [f.attname for f in ReportingNarrative._meta.concrete_fields]
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+
+
+def cohort_with_narratives(
+    cohorts: QuerySet[Cohort], slug: str
+) -> tuple[Cohort, list[ReportingNarrative]]:
+    """The cohort ``slug`` among ``cohorts``, with every narrative written for it and who last
+    saved each: one query (the cohort's row, left-joined to its narratives and their
+    authors), where the cohort and then the narratives would take two. Raises
+    Cohort.DoesNotExist."""
+    narrative = "reporting_narratives__"
+    author = f"{narrative}updated_by__"
+    rows = (
+        cohorts.filter(slug=slug)
+        .order_by(f"{narrative}year", f"{narrative}quarter")
+        .values_list(
+            *_COHORT_FIELDS,
+            *(narrative + name for name in _NARRATIVE_FIELDS),
+            *(author + name for name in _USER_FIELDS),
+        )
+    )
+    ends = len(_COHORT_FIELDS), len(_COHORT_FIELDS) + len(_NARRATIVE_FIELDS)
+    cohort, written = None, []
+    for row in rows:
+        if cohort is None:
+            cohort = Cohort.from_db(rows.db, _COHORT_FIELDS, row[: ends[0]])
+        if row[ends[0]] is None:  # no narrative yet
+            continue
+        found = ReportingNarrative.from_db(rows.db, _NARRATIVE_FIELDS, row[ends[0] : ends[1]])
+        found.cohort = cohort
+        found.updated_by = (
+            None if row[ends[1]] is None else User.from_db(rows.db, _USER_FIELDS, row[ends[1] :])
+        )
+        written.append(found)
+    if cohort is None:
+        raise Cohort.DoesNotExist(f"No cohort {slug!r}.")
+    return cohort, written
+
+
+def _counted(rows: QuerySet) -> Subquery:
+    """How many ``rows`` there are, as a scalar subquery another query selects."""
+    return Subquery(
+        rows.order_by().values("pk"),
+        template="(SELECT COUNT(*) FROM (%(subquery)s) AS counted)",
+        output_field=IntegerField(),
+    )
+
+
+def platform_peer_contacts(
+    cohort: Cohort, period: Quarter | None = None
+) -> tuple[QuerySet, QuerySet] | None:
     """Members who messaged or replied to someone from another agency, as the platform
     counts them, of the cohort's members; None while the forum provides no such measure.
 
-    The forum offers it as ``forum.measures.peer_contacts(cohort, start=, end=)`` returning
-    (members who made contact, members).
+    The forum offers the rows to count as ``forum.measures.peer_contact_rows(cohort,
+    start=, end=)`` returning (members who made contact, members), two querysets.
     """
     try:
-        from forum.measures import peer_contacts
+        from forum.measures import peer_contact_rows
     except ImportError:
         return None
     start, end = period.bounds(cohort.tz) if period else (None, None)
-    made, members = peer_contacts(cohort, start=start, end=end)
-    return Share.of(made, members)
+    return peer_contact_rows(cohort, start=start, end=end)
 
 
-def platform_team_changes(cohort: Cohort, period: Quarter | None = None) -> Share | None:
+def platform_team_changes(
+    cohort: Cohort, period: Quarter | None = None
+) -> tuple[QuerySet, QuerySet] | None:
     """Teams with an action step done (in the quarter, when one is given), of the cohort's
     teams, from the action plans; None when the assessments app is not installed."""
     try:
-        from assessments.measures import teams_with_changes
+        from assessments.measures import team_change_rows
     except ImportError:
         return None
     start, end = (period.start, period.end) if period else (None, None)
-    changed, teams = teams_with_changes(cohort, start=start, end=end)
-    return Share.of(changed, teams)
+    return team_change_rows(cohort, start=start, end=end)
 
 
-def funder_report(cohort: Cohort, period: Quarter | None = None) -> FunderReport:
+@dataclass
+class OutcomeFigures:
+    indicators: list[dict[str, Any]]
+    peer_contacts: Share | None
+    teams_with_changes: Share | None
+
+
+def outcome_figures(cohort: Cohort, period: Quarter | None = None) -> OutcomeFigures:
+    """The five indicators and the platform's two measures beside them, in one query: each a
+    scalar subquery selected on the cohort's own row."""
+    measures = {
+        "peer_contacts": platform_peer_contacts(cohort, period),
+        "teams_with_changes": platform_team_changes(cohort, period),
+    }
+    selected = {"indicators": indicator_counts(cohort, period)}
+    for name, rows in measures.items():
+        if rows is not None:
+            selected[f"{name}_count"], selected[f"{name}_of"] = map(_counted, rows)
+    row = Cohort.objects.filter(pk=cohort.pk).values(**selected).get()
+    shares = {
+        name: None if rows is None else Share.of(row[f"{name}_count"], row[f"{name}_of"])
+        for name, rows in measures.items()
+    }
+    return OutcomeFigures(indicators=indicators_from(row["indicators"]), **shares)
+
+
+def funder_report(
+    cohort: Cohort,
+    period: Quarter | None = None,
+    *,
+    written: list[ReportingNarrative] | None = None,
+) -> FunderReport:
     """Everything the funder's report shows for ``cohort``, over the whole cohort or one
-    quarter. Five queries whatever the number of waves, responses or sessions."""
+    quarter. Four queries whatever the number of waves, responses or sessions: the indicators
+    with the platform's measures, the response rates, the attendance and the narratives; three
+    when the cohort's narratives are ``written`` (see ``cohort_with_narratives``)."""
     start, end = period.bounds(cohort.tz) if period else (None, None)
+    figures = outcome_figures(cohort, period)
     return FunderReport(
         cohort=cohort,
         period=period,
         quarters=cohort_quarters(cohort),
-        indicators=outcome_indicators(cohort, period),
+        indicators=figures.indicators,
         response_rates=wave_response_rates(cohort, period),
         attendance=AttendanceSummary(attendance_by_session(cohort, start=start, end=end)),
-        narratives=narratives(cohort, period),
-        peer_contacts=platform_peer_contacts(cohort, period),
-        teams_with_changes=platform_team_changes(cohort, period),
+        narratives=narratives(cohort, period) if written is None else _in_order(written, period),
+        peer_contacts=figures.peer_contacts,
+        teams_with_changes=figures.teams_with_changes,
     )
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from cohorts.access import access_cohort
+from cohorts.models import Cohort
 
 from . import funder
 from .exports import csv_safe
@@ -22,6 +23,7 @@ from .models import ReportingNarrative
 
 EXPORT = "surveys:outcomes_export"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REFUSED = "Only program staff can see the funder's report."
 
 
 def staff_report(view):
@@ -33,8 +35,29 @@ def staff_report(view):
     def wrapped(request, slug, *args, **kwargs):
         cohort = access_cohort(request.user, slug)
         if not request.user.is_staff:
-            raise PermissionDenied("Only program staff can see the funder's report.")
+            raise PermissionDenied(REFUSED)
         return view(request, cohort, *args, **kwargs)
+
+    return wrapped
+
+
+def outcome_report(view):
+    """``staff_report`` for the report's own pages, which show the narratives: staff get the
+    cohort with every narrative written for it in one query, and the view receives both."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, slug):
+        if not request.user.is_staff:
+            access_cohort(request.user, slug)
+            raise PermissionDenied(REFUSED)
+        try:
+            cohort, written = funder.cohort_with_narratives(
+                Cohort.objects.visible_to(request.user), slug
+            )
+        except Cohort.DoesNotExist:
+            raise Http404("No such cohort.") from None
+        return view(request, cohort, written)
 
     return wrapped
 
@@ -57,12 +80,13 @@ def _period_or_redirect(request: HttpRequest, cohort):
         return None, redirect(outcomes_url(cohort))
 
 
-@staff_report
-def outcomes(request: HttpRequest, cohort) -> HttpResponse:
+@outcome_report
+def outcomes(request: HttpRequest, cohort, written) -> HttpResponse:
+    """Session, user, the cohort with its narratives, then the report's three queries."""
     period, bad = _period_or_redirect(request, cohort)
     if bad:
         return bad
-    report = funder.funder_report(cohort, period)
+    report = funder.funder_report(cohort, period, written=written)
     return render(
         request,
         "surveys/outcomes.html",
@@ -77,12 +101,12 @@ def outcomes(request: HttpRequest, cohort) -> HttpResponse:
     )
 
 
-@staff_report
-def outcomes_print(request: HttpRequest, cohort) -> HttpResponse:
+@outcome_report
+def outcomes_print(request: HttpRequest, cohort, written) -> HttpResponse:
     period, bad = _period_or_redirect(request, cohort)
     if bad:
         return bad
-    report = funder.funder_report(cohort, period)
+    report = funder.funder_report(cohort, period, written=written)
     return render(
         request,
         "surveys/funder_print.html",
@@ -90,8 +114,8 @@ def outcomes_print(request: HttpRequest, cohort) -> HttpResponse:
     )
 
 
-@staff_report
-def outcomes_export(request: HttpRequest, cohort) -> HttpResponse:
+@outcome_report
+def outcomes_export(request: HttpRequest, cohort, written) -> HttpResponse:
     """The report as CSV (the indicators, one row each) or XLSX (indicators, response rates,
     attendance and narrative, one sheet each)."""
     kind = request.GET.get("format", "csv")
@@ -103,7 +127,7 @@ def outcomes_export(request: HttpRequest, cohort) -> HttpResponse:
         period = funder.period_for(cohort, request.GET.get("period"))
     except funder.UnknownPeriod as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    report = funder.funder_report(cohort, period)
+    report = funder.funder_report(cohort, period, written=written)
     stem = f"{cohort.slug}-outcomes-{report.period_code}"
     if kind == "xlsx":
         response = HttpResponse(funder.workbook(report), content_type=XLSX_TYPE)

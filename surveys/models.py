@@ -306,6 +306,12 @@ class WaveInvitation(models.Model):
                 name="wave_invitation_has_recipient",
             ),
         ]
+        indexes = [
+            # Who has not answered yet (the response rate, reminders): counted from the index.
+            models.Index(
+                fields=["wave"], condition=Q(used_at__isnull=True), name="invitation_wave_unused"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user or self.name or self.email} → {self.wave}"
@@ -392,6 +398,11 @@ class Response(models.Model):
                 condition=Q(user__isnull=True) | Q(invitation__isnull=False),
                 name="response_user_via_invitation",
             ),
+        ]
+        indexes = [
+            # A wave's submitted responses (the response rate, every report): counted from the
+            # index, without reading the rows.
+            models.Index(fields=["wave", "status"], name="response_wave_status"),
         ]
 
     def __str__(self) -> str:

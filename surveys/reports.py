@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -9,12 +11,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Count,
     DecimalField,
     Exists,
     F,
+    JSONField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -23,12 +28,15 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, JSONObject, RowNumber
+from django.utils import timezone
 
 from cohorts.models import Agency, Cohort, Membership
 
 from .models import Answer, Option, Question, Response, Wave, WaveInvitation
 from .periods import Quarter
+
+logger = logging.getLogger(__name__)
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -151,25 +159,117 @@ def with_response_counts(waves: QuerySet[Wave]) -> QuerySet[Wave]:
 
 
 def _count_of(rows: QuerySet, by: str) -> QuerySet:
-    """A one-column subquery: how many ``rows`` there are for each ``by``."""
-    return rows.values(by).annotate(count=Count("pk")).values("count")
+    """A one-column subquery: how many ``rows`` there are for each ``by``. COUNT(*), not of
+    the ids, so that an index on ``by`` (and the filter's columns) is enough to count them."""
+    return rows.values(by).annotate(count=Count("*")).values("count")
+
+
+# What ``with_response_counts()`` annotates: with the wave's own fields, the version of its
+# figures (see ``_figures_cache_key``).
+_COUNT_FIELDS = ("invited", "submitted", "not_answered")
 
 
 def response_rate(wave: Wave) -> Share:
     """Submitted responses over invitations: read from the wave when it was fetched through
     ``with_response_counts()``, else one query."""
     if not hasattr(wave, "invited"):
-        wave = with_response_counts(Wave.objects.filter(pk=wave.pk)).get()
+        _add_response_counts(wave)
     return Share.of(min(wave.submitted, wave.invited), wave.invited)
 
 
+def _add_response_counts(wave: Wave) -> None:
+    """Set what ``with_response_counts()`` annotates on a wave fetched without it: one query."""
+    counts = with_response_counts(Wave.objects.filter(pk=wave.pk)).values(*_COUNT_FIELDS).get()
+    for name, value in counts.items():
+        setattr(wave, name, value)
+
+
 def wave_report(wave: Wave) -> WaveReport:
-    """Everything the report page shows. Three queries whatever the number of questions and
-    responses (two when nothing is listed), plus one for the response rate unless ``wave``
-    came through ``with_response_counts()``."""
-    return WaveReport(
-        wave=wave, rate=response_rate(wave), questions=question_summary(wave, with_values=True)
+    """Everything the report page shows: the response rate and ``question_summary(wave,
+    with_values=True)``. Three queries whatever the number of questions and responses (two
+    when nothing is listed), plus one unless ``wave`` came through ``with_response_counts()``.
+
+    The answers of a closed wave no longer change, so its figures are computed once and kept
+    in the cache (see ``_figures_cache_key``): then only the questions are read (one query),
+    so that their wording is always the current one.
+    """
+    if not hasattr(wave, "invited"):
+        _add_response_counts(wave)
+    questions = survey_questions(wave.survey_id)
+    key = _figures_cache_key(wave, questions)
+    figures = _cached(key)
+    if figures is None:
+        figures, summaries = _Figures.of(wave, questions)
+        _keep(key, figures)
+    else:
+        summaries = figures.summaries(wave, questions)
+    return WaveReport(wave=wave, rate=response_rate(wave), questions=summaries)
+
+
+# --- A closed wave's figures, cached ---------------------------------------------------------
+
+# Part of every key: bump it when ``_Figures`` changes shape, so that no process ever reads
+# figures cached by an older version of this module.
+FIGURES_CACHE_FORMAT = 1
+# The key changes whenever the figures could, so this only bounds how long unused ones stay.
+FIGURES_CACHE_TIMEOUT = 7 * 24 * 3600
+
+
+def _figures_cache_key(wave: Wave, questions: list[tuple[Question, list[Option]]]) -> str | None:
+    """Where a closed wave's figures are cached; None for a wave still open (or not yet open),
+    whose figures are always computed.
+
+    The key holds what the figures depend on, so that whatever changes them gives another
+    key and the old entry is never read again (it expires). Nothing is invalidated by hand:
+
+    - The closing time. Reopening a wave makes it open, so uncached; closing it again (now,
+      or at a time typed in the form) gives a key of its own.
+    - The minimum group size and anonymity: locked once a wave opens, here all the same.
+    - The survey's questions, by id and kind: a question added to the survey after the wave
+      changes the key. Their wording and option labels are not cached but read on every view.
+    - Who answered. A submitted response's answers never change: answers are only written to
+      the draft of an open wave, and the administration shows responses read only. What can
+      change is which responses there are, and the counts ``with_response_counts()`` already
+      reads for the response rate follow every way that happens: deleting a response (in the
+      administration, or with its wave) lowers ``submitted``; submitting one, which needs an
+      open wave, raises it and uses an invitation, which is never unmarked, so
+      ``not_answered`` falls for good; and invitations come and go only with ``invited``.
+    - The wave's creation time, so that a wave id that a test database hands out again never
+      meets another wave's figures.
+    """
+    if wave.closes_at > timezone.now():
+        return None
+    version = (
+        wave.created.isoformat(),
+        wave.closes_at.isoformat(),
+        wave.min_group_size,
+        wave.anonymity,
+        wave.survey_id,
+        TEXT_LIMIT,
+        *(getattr(wave, name) for name in _COUNT_FIELDS),
+        tuple((question.pk, question.kind) for question, _ in questions),
     )
+    digest = hashlib.sha256(repr(version).encode()).hexdigest()[:40]
+    return f"surveys:wave-figures:{FIGURES_CACHE_FORMAT}:{wave.pk}:{digest}"
+
+
+def _cached(key: str | None) -> _Figures | None:
+    if key is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception:  # the cache being unreachable must not take the report down with it
+        logger.warning("Could not read cached survey figures %s.", key, exc_info=True)
+        return None
+
+
+def _keep(key: str | None, figures: _Figures) -> None:
+    if key is None:
+        return
+    try:
+        cache.set(key, figures, FIGURES_CACHE_TIMEOUT)
+    except Exception:
+        logger.warning("Could not cache survey figures %s.", key, exc_info=True)
 
 
 _QUESTION_FIELDS = [f.attname for f in Question._meta.concrete_fields]
@@ -254,8 +354,19 @@ def question_summary(wave: Wave, *, with_values: bool = False) -> list[QuestionS
     Questions answered by fewer people than the wave's minimum group size show no figures.
     """
     questions = survey_questions(wave.survey_id)
-    multiple = [q.pk for q, _ in questions if q.kind == Question.Kind.MULTIPLE]
-    tally = _Tally.of(wave, multiple=multiple)
+    if with_values:
+        return _Figures.of(wave, questions)[1]
+    return _summarise(wave, questions, _Tally.of(wave, multiple=_multiple(questions)))
+
+
+def _multiple(questions: list[tuple[Question, list[Option]]]) -> list[int]:
+    return [q.pk for q, _ in questions if q.kind == Question.Kind.MULTIPLE]
+
+
+def _summarise(
+    wave: Wave, questions: list[tuple[Question, list[Option]]], tally: _Tally
+) -> list[QuestionSummary]:
+    """The summaries of ``questions`` from their tally, small groups suppressed (no query)."""
     summaries = []
     for question, options in questions:
         answered = tally.answered.get(question.pk, {})
@@ -281,8 +392,6 @@ def question_summary(wave: Wave, *, with_values: bool = False) -> list[QuestionS
                 key=lambda role, kind: kind,
                 order=[*Agency.Kind.choices, ("", NOT_RECORDED)],
             )
-    if with_values:
-        _add_texts_and_medians(wave, summaries)
     return summaries
 
 
@@ -306,15 +415,16 @@ def _groups(
     # out, the others subtracted from the total would reveal it.
     labels = dict(order)
     labels.update((k, k) for k in list(n) if k not in labels)
+    # Per group, how many chose each option: each partition's counts added to its group's.
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(chosen))
+    for i, per_option in enumerate(chosen.values()):
+        for partition, count in per_option.items():
+            counts[key(*partition)][i] += count
     groups = []
     for group_key, label in labels.items():
         if not n[group_key]:
             continue
-        counts = [
-            sum(c for partition, c in per_option.items() if key(*partition) == group_key)
-            for per_option in chosen.values()
-        ]
-        shares = [Share.of(count, n[group_key]) for count in counts]
+        shares = [Share.of(count, n[group_key]) for count in counts[group_key]]
         groups.append(GroupRow(group_key, label, n[group_key], False, shares))
     _suppress_small_groups(groups, min_size)
     return groups
@@ -337,49 +447,91 @@ def _suppress_small_groups(groups: list[GroupRow], min_size: int) -> None:
             group.shares = []
 
 
-def _add_texts_and_medians(wave: Wave, summaries: list[QuestionSummary]) -> None:
-    """One query: each listed question's answers ranked by a window function, keeping the
-    first ``TEXT_LIMIT`` texts (alphabetical, so the order says nothing about who answered
-    when) and the one or two middle numbers."""
-    wanted, listed = Q(), []
-    for s in summaries:
-        if s.suppressed or not s.n:
-            continue
-        if s.question.kind == Question.Kind.TEXT:
-            wanted |= Q(question_id=s.question.pk, rank__lte=TEXT_LIMIT)
-        elif s.question.kind == Question.Kind.NUMBER:
-            wanted |= Q(question_id=s.question.pk, rank__in={(s.n + 1) // 2, s.n // 2 + 1})
-        else:
-            continue
-        listed.append(s.question.pk)
-    if not listed:
-        return
-    ranked = (
-        Answer.objects.filter(
-            response__wave=wave, response__status=Response.Status.SUBMITTED, question_id__in=listed
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("question_id")],
-                order_by=[F("number").asc(), F("text").asc(), F("pk").asc()],
+@dataclass
+class _Values:
+    """The free-text answers listed and the middle numbers of each listed question."""
+
+    texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    middle: dict[int, list[Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, wave: Wave, summaries: list[QuestionSummary]) -> _Values:
+        """One query (none when no question is listed): each listed question's answers ranked
+        by a window function, keeping the first ``TEXT_LIMIT`` texts (alphabetical, so the
+        order says nothing about who answered when) and the one or two middle numbers."""
+        wanted, listed = Q(), []
+        for s in summaries:
+            if s.suppressed or not s.n:
+                continue
+            if s.question.kind == Question.Kind.TEXT:
+                wanted |= Q(question_id=s.question.pk, rank__lte=TEXT_LIMIT)
+            elif s.question.kind == Question.Kind.NUMBER:
+                wanted |= Q(question_id=s.question.pk, rank__in={(s.n + 1) // 2, s.n // 2 + 1})
+            else:
+                continue
+            listed.append(s.question.pk)
+        values = cls()
+        if not listed:
+            return values
+        ranked = (
+            Answer.objects.filter(
+                response__wave=wave,
+                response__status=Response.Status.SUBMITTED,
+                question_id__in=listed,
             )
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("question_id")],
+                    order_by=[F("number").asc(), F("text").asc(), F("pk").asc()],
+                )
+            )
+            .filter(wanted)
+            .order_by()
+            .values_list("question_id", "rank", "number", "text")
         )
-        .filter(wanted)
-        .order_by()
-        .values_list("question_id", "rank", "number", "text")
-    )
-    texts: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    middle: dict[int, list[Decimal]] = defaultdict(list)
-    for question_id, rank, number, text in ranked:
-        if number is None:
-            texts[question_id].append((rank, text))
-        else:
-            middle[question_id].append(number)
-    for s in summaries:
-        s.texts = [text for _, text in sorted(texts.get(s.question.pk, []))]
-        if middle.get(s.question.pk):
-            s.median = float(sum(middle[s.question.pk])) / len(middle[s.question.pk])
+        for question_id, rank, number, text in ranked:
+            if number is None:
+                values.texts.setdefault(question_id, []).append((rank, text))
+            else:
+                values.middle.setdefault(question_id, []).append(number)
+        return values
+
+    def add_to(self, summaries: list[QuestionSummary]) -> None:
+        for s in summaries:
+            s.texts = [text for _, text in sorted(self.texts.get(s.question.pk, []))]
+            if self.middle.get(s.question.pk):
+                s.median = float(sum(self.middle[s.question.pk])) / len(self.middle[s.question.pk])
+
+
+@dataclass
+class _Figures:
+    """What a wave's report is computed from, as plain data (a closed wave's is cached): the
+    tally of its submitted answers and the values listed."""
+
+    tally: _Tally
+    values: _Values
+
+    @classmethod
+    def of(
+        cls, wave: Wave, questions: list[tuple[Question, list[Option]]]
+    ) -> tuple[_Figures, list[QuestionSummary]]:
+        """The figures of ``wave`` and the summaries made of them: two queries (one when no
+        question lists values)."""
+        tally = _Tally.of(wave, multiple=_multiple(questions))
+        summaries = _summarise(wave, questions, tally)
+        values = _Values.of(wave, summaries)
+        values.add_to(summaries)
+        return cls(tally, values), summaries
+
+    def summaries(
+        self, wave: Wave, questions: list[tuple[Question, list[Option]]]
+    ) -> list[QuestionSummary]:
+        """The summaries again (no query): the same as ``of`` made them, with the questions'
+        wording as it is now."""
+        summaries = _summarise(wave, questions, self.tally)
+        self.values.add_to(summaries)
+        return summaries
 
 
 def breakdown(wave: Wave, question: Question, *, by: str) -> list[GroupRow]:
@@ -464,6 +616,16 @@ def outcome_indicators(cohort: Cohort, period: Quarter | None = None) -> list[di
     With a ``period`` (a quarter), only responses submitted within it count, and each
     indicator comes from the latest wave with submissions in that quarter.
     """
+    counts = Cohort.objects.filter(pk=cohort.pk).values(counts=indicator_counts(cohort, period))
+    found = counts.first()
+    return indicators_from(found["counts"] if found else None)
+
+
+def indicator_counts(cohort: Cohort, period: Quarter | None = None) -> Subquery:
+    """What ``outcome_indicators`` counts, as one scalar subquery (a JSON object, NULL when
+    nothing was answered) that a report can select beside its other figures: for each
+    indicator question, its latest wave's id and title and how many answered it there; for
+    each indicator, how many chose its option. It reads the answers once."""
     question_codes = sorted({i.question_code for i in INDICATORS})
     submitted = Response.objects.filter(wave=OuterRef("pk"), status=Response.Status.SUBMITTED)
     in_period = Q()
@@ -472,6 +634,7 @@ def outcome_indicators(cohort: Cohort, period: Quarter | None = None) -> list[di
         in_period = Q(response__submitted_on__range=(period.start, period.end))
     # Each question's latest wave with submissions is a subquery of the one counting query.
     where = Q()
+    counts = {}
     for code in question_codes:
         latest = (
             Wave.objects.filter(cohort=cohort, survey__questions__code=code)
@@ -480,31 +643,38 @@ def outcome_indicators(cohort: Cohort, period: Quarter | None = None) -> list[di
             .values("pk")[:1]
         )
         where |= Q(question__code=code, response__wave_id=Subquery(latest))
-    per_indicator = {
-        i.code: Count(
+        asked = Q(question__code=code)
+        counts[f"{code}.wave"] = Max("response__wave_id", filter=asked)
+        counts[f"{code}.title"] = Max("response__wave__title", filter=asked)
+        counts[f"{code}.n"] = Count("response", distinct=True, filter=asked)
+    for i in INDICATORS:
+        counts[i.code] = Count(
             "response",
             distinct=True,
             filter=Q(question__code=i.question_code, option__code=i.option_code),
         )
-        for i in INDICATORS
-    }
     rows = (
         Answer.objects.filter(where, in_period, response__status=Response.Status.SUBMITTED)
-        .values("response__wave_id", "response__wave__title", "question__code")
-        .annotate(n=Count("response", distinct=True), **per_indicator)
         .order_by()
+        # Every answer counted is the cohort's: one group, one row.
+        .values("response__wave__cohort")
+        .annotate(counts=JSONObject(**counts))
+        .values("counts")
     )
-    found = {r["question__code"]: r for r in rows}
-    latest_by_code = {
-        code: (r["response__wave_id"], r["response__wave__title"]) for code, r in found.items()
-    }
-    counts = {(r["response__wave_id"], code): r for code, r in found.items()}
+    return Subquery(rows, output_field=JSONField())
 
+
+def indicators_from(counts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The indicators, from what ``indicator_counts`` selected."""
+    counts = counts or {}
     indicators = []
     for indicator in INDICATORS:
-        wave_id, wave_title = latest_by_code.get(indicator.question_code, (None, ""))
-        row = counts.get((wave_id, indicator.question_code), {})
-        share = Share.of(row.get(indicator.code, 0), row.get("n", 0))
+        code = indicator.question_code
+        share = Share.of(counts.get(indicator.code, 0), counts.get(f"{code}.n", 0))
+        # A question nobody answered in its latest wave names no wave.
+        wave_id, wave_title = (
+            (counts[f"{code}.wave"], counts[f"{code}.title"]) if share.n else (None, "")
+        )
         indicators.append(
             {
                 "code": indicator.code,
