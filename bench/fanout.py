@@ -19,7 +19,7 @@ the figure "deliveries/s" is the signals received divided by the time from the f
 to the last signal (bench/two_processes.py uses it as the fan-out capacity).
 
 To compare designs: ``--signals sequential`` (one signal at a time, as before batching) and
-``--channel-layer core`` (channels_redis's default list-based layer); ``--profile PATH`` profiles each
+``--channel-layer pubsub`` (the Redis pub/sub layer); ``--profile PATH`` profiles each
 daphne process over the fan-out window.
 """
 
@@ -167,7 +167,7 @@ def start_servers(
     processes: int,
     commit_key: str,
     profile: str = "",
-    layer: str = "pubsub",
+    layer: str = "core",
     signals: str = "batched",
 ) -> list[Server]:
     servers = []
@@ -176,8 +176,8 @@ def start_servers(
             env = {"BENCH_COMMIT_KEY": commit_key}
             if signals == "sequential":
                 env["BENCH_SIGNALS"] = "sequential"
-            if layer == "core":
-                env["DJANGO_SETTINGS_MODULE"] = "bench.core_layer_settings"
+            if layer == "pubsub":
+                env["DJANGO_SETTINGS_MODULE"] = "bench.pubsub_settings"
             if profile:
                 env["BENCH_PROFILE"] = f"{profile}.{i + 1}"
             servers.append(Server(setup, name=f"daphne-{i + 1}", extra_env=env))
@@ -277,10 +277,10 @@ def parse_args(argv: list[str] | None, prog: str = "bench/fanout.py") -> argpars
     parser.add_argument("--reuse", action="store_true", help="keep the previous run's data")
     parser.add_argument(
         "--channel-layer",
-        choices=["pubsub", "core"],
-        default="pubsub",
-        help="the production channel layer (channels_redis's pub/sub layer), or its default "
-        "list-based one to compare",
+        choices=["core", "pubsub"],
+        default="core",
+        help="the production channel layer (channels_redis's list-based one), or the Redis "
+        "pub/sub layer of collaborative.channel_layer to compare",
     )
     parser.add_argument(
         "--signals",

@@ -58,6 +58,18 @@ class _Shard(RedisSingleShardConnection):
                 on_reconnect=self._reconnected,
             )
 
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Publish without waiting for the connection's subscription lock.
+
+        channels_redis takes the same lock to publish as to subscribe and unsubscribe, so a
+        signal waits behind every socket joining or leaving its groups at that moment, and the
+        request thread that sends it waits too: in a crowd of pages reconnecting, every request
+        of the process stalled. A publish goes through the client's connection pool and touches
+        nothing the lock guards.
+        """
+        self._ensure_redis()
+        await self._redis.publish(channel, message)
+
     async def unsubscribe(self, channel: str) -> None:
         """Unsubscribe, unless a socket of this process wants the channel again by now.
 

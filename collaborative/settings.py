@@ -130,22 +130,30 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # channels_redis's pub/sub layer (a group send is one PUBLISH, each process hands
-            # it to its own sockets), telling sockets to resume after Redis comes back.
-            "BACKEND": "collaborative.channel_layer.ChannelLayer",
+            # channels_redis's list-based layer. Its pub/sub layer (collaborative.channel_layer,
+            # compared by bench/fanout.py --channel-layer pubsub) delivers an announcement
+            # faster, but takes one lock per process to publish, subscribe and unsubscribe, and
+            # under a crowd of pages reconnecting its sends stalled every request of the
+            # process (tests/test_fault_drills.py).
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # A send waits at most 5 s for Redis, then fails, is logged and the page
-                # resumes later. redis-py 8 refuses a command once its pool holds 100
-                # connections; hundreds of sockets connecting at once (every page after a
-                # restart) each need one for a moment, so the pool may grow further.
+                # A socket's consumer waits on Redis with a blocking pop of up to 5 s; redis-py
+                # 8's default 5 s read timeout would end that wait with an error and drop every
+                # idle socket (django/channels_redis#422), so reads may take longer here.
+                # redis-py 8 refuses a command once its pool holds 100 connections; hundreds
+                # of sockets connecting at once (every page after a restart) each need one for
+                # a moment, so the pool may grow further.
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "socket_timeout": 5,
+                        "socket_timeout": 15,
                         "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
                     }
                 ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+                # All the sockets of one process share one Redis queue, and channels_redis drops
+                # what arrives while that queue holds `capacity` messages (100 by default).
+                "capacity": 10_000,
             },
         }
     }

@@ -352,17 +352,21 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def redis_channel_layer(settings):
+def use_redis_layer(settings, backend: str) -> None:
     if not redis_reachable(REDIS_URL):
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: start it or set REDIS_URL")
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "collaborative.channel_layer.ChannelLayer",
+            "BACKEND": backend,
             # A prefix of its own keeps this test's groups apart from anything else on the server.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
         }
     }
+
+
+@pytest.fixture
+def redis_channel_layer(settings):
+    use_redis_layer(settings, "channels_redis.core.RedisChannelLayer")
 
 
 @pytest.mark.redis
@@ -370,9 +374,9 @@ def redis_channel_layer(settings):
 class TestThroughRedis:
     @pytest.mark.asyncio
     async def test_a_notification_is_signalled_through_redis(self, officer, cohort):
-        from collaborative.channel_layer import ChannelLayer
+        from channels_redis.core import RedisChannelLayer
 
-        assert isinstance(get_channel_layer(), ChannelLayer)
+        assert isinstance(get_channel_layer(), RedisChannelLayer)
         async with open_socket(officer) as ws:
             await assert_signal_arrives(ws, officer, cohort)
 
@@ -382,6 +386,22 @@ class TestThroughRedis:
             await notify_async(peer)
 
             assert await ws.receive_nothing(timeout=0.5)
+
+
+@pytest.fixture
+def redis_pubsub_layer(settings):
+    use_redis_layer(settings, "collaborative.channel_layer.ChannelLayer")
+
+
+@pytest.mark.redis
+@pytest.mark.usefixtures("redis_pubsub_layer")
+class TestThroughRedisPubSub:
+    """The pub/sub layer that bench/fanout.py --channel-layer pubsub compares."""
+
+    @pytest.mark.asyncio
+    async def test_a_notification_is_signalled(self, officer, cohort):
+        async with open_socket(officer) as ws:
+            await assert_signal_arrives(ws, officer, cohort)
 
     @pytest.mark.asyncio
     async def test_the_health_check_lets_its_channel_go(self):

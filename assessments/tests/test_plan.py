@@ -112,7 +112,7 @@ def test_progress_notes_are_dated_and_signed(client, team, command, officer):
     assert response.status_code == 302
     note = ProgressNote.objects.get()
     assert (note.step, note.author, note.text) == (step, officer, "Draft sent to HR.")
-    assert note.created.date() == timezone.localdate()
+    assert timezone.localdate(note.created) == timezone.localdate()
     page = client.get(plan_url(team, "step", step.pk)).content.decode()
     assert "Draft sent to HR." in page
     assert "Carol Officer" in page
