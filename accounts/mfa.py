@@ -62,6 +62,11 @@ def totp_uri(user, secret: str) -> str:
     return get_adapter().build_totp_url(user, secret)
 
 
+def remembered(session, user) -> bool:
+    """True if ``session`` has already seen ``user``'s TOTP (see ``remember``)."""
+    return session.get(SESSION_KEY) == user.pk
+
+
 def remember(request, user) -> None:
     if user.is_staff:
         request.session[SESSION_KEY] = user.pk

@@ -56,7 +56,7 @@ class StaffTOTPRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_staff:
             return None
-        if request.session.get(mfa.SESSION_KEY) == user.pk or self._exempt(request, view_func):
+        if mfa.remembered(request.session, user) or self._exempt(request, view_func):
             return None
         if mfa.has_totp(user):
             mfa.remember(request, user)

@@ -119,7 +119,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         whose groups to join, in two queries; None for staff without TOTP."""
         if (
             user.is_staff
-            and self.scope["session"].get(mfa.SESSION_KEY) != user.pk
+            and not mfa.remembered(self.scope["session"], user)
             and not mfa.has_totp(user)
         ):
             return None
