@@ -7,6 +7,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from collaborative.addresses import id_address
+
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user) -> "NotificationQuerySet":
@@ -22,14 +24,14 @@ class NotificationQuerySet(models.QuerySet):
         """What the feed and a socket's resume answer tell the person's own page, read as
         plain rows (no model instances) with one URL pattern for all: a page of 200 costs
         a few milliseconds."""
-        url = reverse("notifications:open", args=[0]).removesuffix("0/") + "{}/"
+        url = id_address("notifications:open")
         return [
             {
                 "id": pk,
                 "kind": kind,
                 "summary": summary,
                 "cohort": cohort or "",
-                "url": url.format(pk),
+                "url": url(pk),
                 "created": created.isoformat(),
                 "read": read_at is not None,
             }
